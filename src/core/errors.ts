@@ -1,0 +1,33 @@
+// One error type for the domain, with a code from a fixed catalogue; each protocol edge maps it to
+// its own wire form (SMTP reply, IMAP response code, HTTP status, CLI exit message).
+
+export type MailErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_ADDRESS'
+  | 'ALREADY_EXISTS'
+  | 'NOT_FOUND'
+  | 'DOMAIN_NOT_FOUND'
+  | 'PLAN_LIMIT'
+  | 'PERMISSION_DENIED'
+  | 'OVER_QUOTA'
+  | 'MESSAGE_TOO_LARGE'
+  | 'AUTH_FAILED'
+  | 'TEMPORARY_FAILURE'
+  | 'MAILBOX_NOT_FOUND'
+  | 'MAILBOX_EXISTS';
+
+export class MailError extends Error {
+  override name = 'MailError';
+  constructor(
+    readonly code: MailErrorCode,
+    message: string,
+    readonly temporary = false,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isMailError(e: unknown, code?: MailErrorCode): e is MailError {
+  return e instanceof MailError && (code === undefined || e.code === code);
+}

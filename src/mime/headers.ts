@@ -1,0 +1,108 @@
+/**
+ * Header-section parsing (RFC 5322 §2.2). Works on raw bytes and keeps byte offsets,
+ * so IMAP can serve BODY[HEADER] and friends straight from the raw message.
+ */
+import { decodeUnknown } from './charsets.js';
+
+export interface HeaderField {
+  /** Field name as written (case preserved). */
+  readonly name: string;
+  /** Value with folding removed (CRLF + WSP → WSP) and the leading whitespace after the colon dropped. */
+  readonly value: string;
+  /** The field exactly as in the message, name and folding included, without the final line break. */
+  readonly raw: string;
+  /** Byte offset of the first byte of the field in the raw message. */
+  readonly start: number;
+  /** Byte offset just past the field's final line break. */
+  readonly end: number;
+}
+
+export interface HeaderSection {
+  readonly fields: HeaderField[];
+  /** Offset of the header section's first byte. */
+  readonly start: number;
+  /** Offset just past the blank line that ends the section (equals `bodyStart`). */
+  readonly end: number;
+  /** Offset of the first body byte. */
+  readonly bodyStart: number;
+  /** True when the section ran into `limit` without a blank line. */
+  readonly truncated: boolean;
+}
+
+export interface HeaderParseOptions {
+  /** Fields longer than this are cut (but still recorded); guards against huge headers. */
+  readonly maxFieldLength?: number;
+  /** At most this many fields are recorded. */
+  readonly maxFields?: number;
+}
+
+/** Remove folding: every CRLF/LF followed by whitespace becomes that whitespace. */
+export function unfold(value: string): string {
+  return value.replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, '');
+}
+
+function lineEnd(buf: Uint8Array, pos: number, limit: number): number {
+  const i = buf.indexOf(10, pos);
+  return i < 0 || i >= limit ? limit : i + 1;
+}
+
+/**
+ * Parse the header section that starts at `start`. A line without a colon that is not a
+ * continuation is kept as a nameless field would be useless, so it is skipped, as
+ * Dovecot does; the section ends at the first empty line or at `limit`.
+ */
+export function parseHeaderSection(
+  buf: Uint8Array,
+  start = 0,
+  limit = buf.length,
+  options: HeaderParseOptions = {},
+): HeaderSection {
+  const maxLen = options.maxFieldLength ?? 1 << 20;
+  const maxFields = options.maxFields ?? 10000;
+  const fields: HeaderField[] = [];
+  let pos = start;
+  let fieldStart = -1;
+  const finish = (endPos: number): void => {
+    if (fieldStart < 0) return;
+    if (fields.length < maxFields) {
+      const bytes = buf.subarray(fieldStart, Math.min(endPos, fieldStart + maxLen));
+      let raw = decodeUnknown(bytes);
+      raw = raw.replace(/\r?\n$/, '');
+      const colon = raw.indexOf(':');
+      const name = raw.slice(0, colon).replace(/[ \t]+$/, '');
+      const value = unfold(raw.slice(colon + 1)).replace(/^[ \t]+/, '');
+      fields.push({ name, value, raw, start: fieldStart, end: endPos });
+    }
+    fieldStart = -1;
+  };
+  while (pos < limit) {
+    const c = buf[pos]!;
+    const next = lineEnd(buf, pos, limit);
+    if (c === 10 || (c === 13 && buf[pos + 1] === 10)) {
+      finish(pos);
+      return { fields, start, end: next, bodyStart: next, truncated: false };
+    }
+    if (c === 32 || c === 9) {
+      // Continuation; a stray one before any field is ignored.
+      pos = next;
+      continue;
+    }
+    finish(pos);
+    const colon = buf.indexOf(58, pos);
+    if (colon >= 0 && colon < next) fieldStart = pos;
+    pos = next;
+  }
+  finish(limit);
+  return { fields, start, end: limit, bodyStart: limit, truncated: true };
+}
+
+/** Case-insensitive lookup helpers over a field list. */
+export function getFields(fields: readonly HeaderField[], name: string): HeaderField[] {
+  const lower = name.toLowerCase();
+  return fields.filter((f) => f.name.toLowerCase() === lower);
+}
+
+export function getFirstValue(fields: readonly HeaderField[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return fields.find((f) => f.name.toLowerCase() === lower)?.value;
+}

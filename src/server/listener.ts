@@ -1,0 +1,249 @@
+// The listener framework every protocol uses: TCP accept, implicit TLS or STARTTLS upgrade, per-IP
+// connection limits, the PROXY protocol (v1) for a trusted front, and a graceful drain at shutdown.
+// A protocol only sees `Connection`: a duplex socket plus who is on the other end.
+import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from './logger.js';
+
+export type TlsMode = 'implicit' | 'starttls' | 'none';
+
+export interface Connection {
+  readonly id: string;
+  /** Plain TCP socket, or the TLS socket once TLS is on (implicit, or after `startTls`). */
+  readonly socket: Socket;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  readonly secure: boolean;
+  /** The listener offers STARTTLS/STLS and it has not been used yet. */
+  readonly canStartTls: boolean;
+  /**
+   * Upgrades the connection in place (after the protocol said "go ahead"). Bytes already buffered by
+   * the protocol's parser must be discarded by the caller (RFC 3207 §4.2 / RFC 2595 injection defence).
+   */
+  startTls(): Promise<void>;
+  readonly log: Logger;
+  /** Registers what to do at shutdown (say BYE / 421); called once, before the socket is destroyed. */
+  onShutdown(fn: () => void): void;
+}
+
+export interface ListenerSpec {
+  /** Service name as in config keys: smtp, submission, imaps, ... */
+  name: string;
+  port: number;
+  tls: TlsMode;
+  handler: (conn: Connection) => void;
+}
+
+export interface ListenerOptions {
+  bind: string;
+  tls: () => SecureContext;
+  log: Logger;
+  maxConnectionsPerIp: number;
+  proxyProtocol: boolean;
+}
+
+export interface RunningListeners {
+  /** Actual bound ports by service name (port 0 in the config picks a free one in tests). */
+  readonly ports: Record<string, number>;
+  /** Stops accepting, asks every session to finish, waits up to `drainMs`, then destroys the rest. */
+  close(drainMs: number): Promise<void>;
+}
+
+class ConnectionImpl implements Connection {
+  readonly id = randomBytes(6).toString('hex');
+  socket: Socket;
+  secure: boolean;
+  canStartTls: boolean;
+  private shutdownFns: Array<() => void> = [];
+
+  constructor(
+    socket: Socket,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    readonly localPort: number,
+    mode: TlsMode,
+    private readonly ctx: () => SecureContext,
+    readonly log: Logger,
+  ) {
+    this.socket = socket;
+    this.secure = mode === 'implicit';
+    this.canStartTls = mode === 'starttls';
+  }
+
+  async startTls(): Promise<void> {
+    if (!this.canStartTls) throw new Error('STARTTLS not available on this connection');
+    this.canStartTls = false;
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.pause();
+    const tls = new TLSSocket(plain, { isServer: true, secureContext: this.ctx() });
+    await new Promise<void>((resolve, reject) => {
+      tls.once('secure', resolve);
+      tls.once('error', reject);
+    });
+    this.socket = tls;
+    this.secure = true;
+  }
+
+  onShutdown(fn: () => void): void {
+    this.shutdownFns.push(fn);
+  }
+
+  shutdown(): void {
+    const fns = this.shutdownFns;
+    this.shutdownFns = [];
+    for (const fn of fns) {
+      try {
+        fn();
+      } catch {
+        /* the socket may already be gone */
+      }
+    }
+  }
+}
+
+/** Reads a PROXY protocol v1 line ("PROXY TCP4 src dst sport dport\r\n") before handing the socket on. */
+function readProxyHeader(socket: Socket): Promise<{ address: string; port: number } | null> {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf('\r\n');
+      if (end < 0) {
+        if (buf.length > 107) done(null);
+        return;
+      }
+      const line = buf.subarray(0, end).toString('latin1').split(' ');
+      const rest = buf.subarray(end + 2);
+      if (rest.length) socket.unshift(rest);
+      if (line[0] !== 'PROXY') return done(null);
+      if (line[1] === 'UNKNOWN') return done({ address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+      done({ address: line[2] ?? '', port: Number(line[4] ?? 0) });
+    };
+    const done = (r: { address: string; port: number } | null) => {
+      socket.off('data', onData);
+      socket.pause();
+      resolve(r);
+    };
+    socket.on('data', onData);
+  });
+}
+
+function normaliseIp(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+export async function startListeners(specs: ListenerSpec[], opts: ListenerOptions): Promise<RunningListeners> {
+  const servers: Server[] = [];
+  const live = new Set<ConnectionImpl>();
+  const perIp = new Map<string, number>();
+  const ports: Record<string, number> = {};
+
+  const accept = async (spec: ListenerSpec, raw: Socket) => {
+    raw.setNoDelay(true);
+    raw.on('error', () => undefined);
+    let address = normaliseIp(raw.remoteAddress ?? '');
+    let port = raw.remotePort ?? 0;
+    if (opts.proxyProtocol) {
+      const p = await readProxyHeader(raw);
+      if (!p) return raw.destroy();
+      address = normaliseIp(p.address);
+      port = p.port;
+    }
+    const count = (perIp.get(address) ?? 0) + 1;
+    if (count > opts.maxConnectionsPerIp) {
+      opts.log.warn({ service: spec.name, ip: address }, 'too many connections from this address');
+      raw.end(tooManyMessage(spec.name));
+      return;
+    }
+    perIp.set(address, count);
+    let socket: Socket = raw;
+    if (spec.tls === 'implicit') {
+      const tls = new TLSSocket(raw, { isServer: true, secureContext: opts.tls() });
+      tls.on('error', () => undefined);
+      const ok = await new Promise<boolean>((resolve) => {
+        tls.once('secure', () => resolve(true));
+        tls.once('error', () => resolve(false));
+        tls.once('close', () => resolve(false));
+      });
+      if (!ok) {
+        release(address);
+        raw.destroy();
+        return;
+      }
+      socket = tls;
+    }
+    const conn = new ConnectionImpl(
+      socket,
+      address,
+      port,
+      raw.localPort ?? spec.port,
+      spec.tls,
+      opts.tls,
+      opts.log,
+    );
+    live.add(conn);
+    raw.once('close', () => {
+      live.delete(conn);
+      release(address);
+    });
+    try {
+      spec.handler(conn);
+    } catch (e) {
+      opts.log.error({ err: e, service: spec.name }, 'session crashed at start');
+      raw.destroy();
+    }
+  };
+
+  const release = (address: string) => {
+    const n = (perIp.get(address) ?? 1) - 1;
+    if (n <= 0) perIp.delete(address);
+    else perIp.set(address, n);
+  };
+
+  try {
+    for (const spec of specs) {
+      if (!spec.port && spec.port !== 0) continue;
+      const server = createServer({ pauseOnConnect: false }, (s) => {
+        accept(spec, s).catch((e: unknown) => {
+          opts.log.error({ err: e, service: spec.name }, 'accept failed');
+          s.destroy();
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(spec.port, opts.bind, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address();
+      ports[spec.name] = typeof addr === 'object' && addr ? addr.port : spec.port;
+      servers.push(server);
+    }
+  } catch (e) {
+    for (const s of servers) s.close();
+    throw e;
+  }
+
+  return {
+    ports,
+    async close(drainMs: number) {
+      for (const s of servers) s.close();
+      for (const c of live) c.shutdown();
+      const deadline = Date.now() + drainMs;
+      while (live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      for (const c of live) c.socket.destroy();
+    },
+  };
+}
+
+function tooManyMessage(service: string): string {
+  if (service.startsWith('smtp') || service.startsWith('submission')) return '421 4.7.0 Too many connections\r\n';
+  if (service.startsWith('pop3')) return '-ERR [SYS/TEMP] Too many connections\r\n';
+  if (service === 'managesieve') return 'BYE "Too many connections"\r\n';
+  if (service.startsWith('imap')) return '* BYE [UNAVAILABLE] Too many connections\r\n';
+  return '';
+}
