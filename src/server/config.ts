@@ -53,9 +53,17 @@ const smtpSchema = z
     smarthost_user: z.string().default(''),
     smarthost_password: z.string().default(''),
     /** Seconds the outbound queue keeps retrying before bouncing. */
-    queue_lifetime: z.number().int().positive().default(5 * 24 * 3600),
+    queue_lifetime: z
+      .number()
+      .int()
+      .positive()
+      .default(5 * 24 * 3600),
     /** Seconds after which the sender gets a delay notice. */
-    delay_notice_after: z.number().int().positive().default(4 * 3600),
+    delay_notice_after: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 3600),
     /** Port used for outbound delivery to MX hosts (25 in production; tests point it elsewhere). */
     outbound_port: port.default(25),
     /** Secret for SRS (forwarding); generated into data_dir when empty. */
@@ -91,6 +99,8 @@ export const configSchema = z
   .object({
     hostname: z.string().min(1).default('localhost'),
     data_dir: z.string().min(1).default('./data'),
+    /** On a first start with an empty data_dir, create demo.test with a demo mailbox (development). */
+    create_demo: z.boolean().default(false),
     listen: listenSchema.default(listenSchema.parse({})),
     store: storeSchema.default(storeSchema.parse({})),
     tls: tlsSchema.default(tlsSchema.parse({})),
@@ -128,8 +138,10 @@ export function parseConfig(text: string, baseDir: string): Config {
   c.data_dir = resolve(baseDir, c.data_dir);
   if (c.tls.cert) c.tls.cert = resolve(baseDir, c.tls.cert);
   if (c.tls.key) c.tls.key = resolve(baseDir, c.tls.key);
-  if ((c.tls.cert === '') !== (c.tls.key === '')) throw new ConfigError('config: tls: set both cert and key, or neither');
-  if (c.store.kind === 'postgres' && !c.store.url) throw new ConfigError('config: store.url: required for postgres');
+  if ((c.tls.cert === '') !== (c.tls.key === ''))
+    throw new ConfigError('config: tls: set both cert and key, or neither');
+  if (c.store.kind === 'postgres' && !c.store.url)
+    throw new ConfigError('config: store.url: required for postgres');
   return c;
 }
 
@@ -138,7 +150,9 @@ export function loadConfig(file: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`config: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(
+      `config: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return parseConfig(text, dirname(resolve(file)));
 }

@@ -119,7 +119,8 @@ function readProxyHeader(socket: Socket): Promise<{ address: string; port: numbe
       const rest = buf.subarray(end + 2);
       if (rest.length) socket.unshift(rest);
       if (line[0] !== 'PROXY') return done(null);
-      if (line[1] === 'UNKNOWN') return done({ address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+      if (line[1] === 'UNKNOWN')
+        return done({ address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
       done({ address: line[2] ?? '', port: Number(line[4] ?? 0) });
     };
     const done = (r: { address: string; port: number } | null) => {
@@ -135,7 +136,10 @@ function normaliseIp(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-export async function startListeners(specs: ListenerSpec[], opts: ListenerOptions): Promise<RunningListeners> {
+export async function startListeners(
+  specs: ListenerSpec[],
+  opts: ListenerOptions,
+): Promise<RunningListeners> {
   const servers: Server[] = [];
   const live = new Set<ConnectionImpl>();
   const perIp = new Map<string, number>();
@@ -241,7 +245,8 @@ export async function startListeners(specs: ListenerSpec[], opts: ListenerOption
 }
 
 function tooManyMessage(service: string): string {
-  if (service.startsWith('smtp') || service.startsWith('submission')) return '421 4.7.0 Too many connections\r\n';
+  if (service.startsWith('smtp') || service.startsWith('submission'))
+    return '421 4.7.0 Too many connections\r\n';
   if (service.startsWith('pop3')) return '-ERR [SYS/TEMP] Too many connections\r\n';
   if (service === 'managesieve') return 'BYE "Too many connections"\r\n';
   if (service.startsWith('imap')) return '* BYE [UNAVAILABLE] Too many connections\r\n';

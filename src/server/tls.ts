@@ -12,7 +12,12 @@ export interface TlsMaterial {
   selfSigned: boolean;
 }
 
-export async function loadTls(opts: { cert: string; key: string; dataDir: string; hostname: string }): Promise<TlsMaterial> {
+export async function loadTls(opts: {
+  cert: string;
+  key: string;
+  dataDir: string;
+  hostname: string;
+}): Promise<TlsMaterial> {
   if (opts.cert && opts.key) {
     const cert = readFileSync(opts.cert, 'utf8');
     const key = readFileSync(opts.key, 'utf8');

@@ -49,7 +49,8 @@ export function normaliseLocalPart(local: string): string {
 export function parseAddress(input: string): ParsedAddress | undefined {
   const s = input.trim();
   if (s.length === 0 || s.length > 320) return undefined;
-  if (s.startsWith('@') || s.includes(':') || s.includes('"') || s.includes('%') || /\s/.test(s)) return undefined;
+  if (s.startsWith('@') || s.includes(':') || s.includes('"') || s.includes('%') || /\s/.test(s))
+    return undefined;
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) return undefined;
   const localRaw = s.slice(0, at);

@@ -1,6 +1,6 @@
 // Who a login or a local address is: the account view every protocol works with after AUTH.
 import type { Core } from '../context.js';
-import type { AddressRecord, DomainRecord } from '../../store/ports.js';
+import type { AddressRecord, DomainRecord, StoreRoles } from '../../store/ports.js';
 import { parseAddress } from '../../wire/address.js';
 
 /** A logged-in (or addressed) mailbox: its canonical name is local part @ the service's primary domain. */
@@ -16,13 +16,17 @@ export interface Account {
   quotaBytes: number;
 }
 
-export async function primaryDomainOf(core: Core, serviceId: number): Promise<DomainRecord | undefined> {
-  const domains = await core.store.directory.listDomains(serviceId);
+export async function primaryDomainOf(
+  roles: StoreRoles,
+  serviceId: number,
+): Promise<DomainRecord | undefined> {
+  const domains = await roles.directory.listDomains(serviceId);
   return domains.find((d) => d.isPrimary);
 }
 
-export async function accountOf(core: Core, record: AddressRecord): Promise<Account> {
-  const primary = await primaryDomainOf(core, record.serviceId);
+/** `roles` is the store or the current transaction (never query outside a running transaction). */
+export async function accountOf(roles: StoreRoles, record: AddressRecord): Promise<Account> {
+  const primary = await primaryDomainOf(roles, record.serviceId);
   const domain = primary?.name ?? '';
   return {
     addressId: record.id,
@@ -50,5 +54,5 @@ export async function findLoginAddress(
   if (!domain) return undefined;
   const record = await core.store.directory.findAddress(domain.serviceId, parsed.local);
   if (!record || record.kind !== 'mailbox') return undefined;
-  return { record, account: await accountOf(core, record) };
+  return { record, account: await accountOf(core.store, record) };
 }

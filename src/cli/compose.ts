@@ -1,0 +1,15 @@
+// The composition root's shared part: config -> store -> core. Only src/cli picks concrete engines.
+import type { Logger } from 'pino';
+import { openStore } from '../store/open.js';
+import { createCoreEvents, type Core } from '../core/context.js';
+import type { Config } from '../server/config.js';
+
+export async function openCore(config: Config, log: Logger): Promise<Core> {
+  const store = await openStore({
+    kind: config.store.kind,
+    dataDir: config.data_dir,
+    ...(config.store.url ? { url: config.store.url } : {}),
+    ...(config.store.schema ? { schema: config.store.schema } : {}),
+  });
+  return { store, log, hostname: config.hostname, now: () => Date.now(), events: createCoreEvents() };
+}
