@@ -1,0 +1,81 @@
+// SQLite engine: one better-sqlite3 connection (Kysely serialises on it), WAL, full fsync at commit.
+// The file is shared by several processes (the server and the admin CLI), hence the busy timeout and
+// BEGIN IMMEDIATE: a deferred transaction that reads and then writes can fail with SQLITE_BUSY when
+// another process wrote in between, whatever the timeout; taking the write lock up front waits instead.
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from 'kysely';
+import type { DatabaseConnection, Dialect as KyselyDialect } from 'kysely';
+import type { Capabilities } from '../../ports.js';
+import type { SqlEngine } from '../engine.js';
+import type { Database } from '../schema.js';
+
+const BUSY_TIMEOUT_MS = 10_000;
+
+export const sqliteCapabilities: Capabilities = Object.freeze({
+  returning: true,
+  skipLocked: false,
+  singleWriter: true,
+  sharedAcrossHosts: false,
+});
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/** SQLite does run DDL in transactions; saying so makes the Migrator apply each migration atomically. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+export function openSqlite(file: string): SqlEngine {
+  const raw = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = FULL');
+    raw.pragma('foreign_keys = ON');
+  } catch (e) {
+    raw.close();
+    throw e;
+  }
+  const dialect: KyselyDialect = {
+    createDriver: () => new ImmediateSqliteDriver({ database: raw }),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createAdapter: () => new TransactionalDdlSqliteAdapter(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+  };
+  const db = new Kysely<Database>({ dialect });
+
+  return {
+    dialect: 'sqlite',
+    capabilities: sqliteCapabilities,
+    db,
+    lockChangeFeed: () => Promise.resolve(),
+    async checkIntegrity() {
+      const problems: string[] = [];
+      const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db);
+      for (const r of integrity.rows) if (r.integrity_check !== 'ok') problems.push(r.integrity_check);
+      const fk = await sql<{
+        table: string;
+        rowid: number;
+        parent: string;
+      }>`pragma foreign_key_check`.execute(db);
+      for (const r of fk.rows)
+        problems.push(`foreign key: ${r.table} row ${r.rowid} has no parent in ${r.parent}`);
+      return problems;
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,17 @@
+// What the SQL role stores need from an engine, built by dialects/sqlite.ts or dialects/postgres.ts.
+import type { Kysely } from 'kysely';
+import type { Capabilities, Dialect } from '../ports.js';
+import type { Database } from './schema.js';
+
+export interface SqlEngine {
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+  readonly db: Kysely<Database>;
+  /**
+   * Taken inside a transaction right before it writes change-feed rows, held until it ends, so feed
+   * ids become visible in id order (see context.ts). A no-op where there is a single writer anyway.
+   */
+  lockChangeFeed(trx: Kysely<Database>): Promise<void>;
+  checkIntegrity(): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,81 @@
+// The Store over one SQL engine: role stores bound to the ambient transaction (or the engine), and
+// transaction(fn) handing the same roles bound to one transaction.
+import type { BlobStore, Capabilities, Dialect, Store, StoreRoles } from '../ports.js';
+import type { Exec, Frame } from './context.js';
+import { TransactionRunner } from './context.js';
+import { SqlDirectoryStore } from './directory-store.js';
+import type { SqlEngine } from './engine.js';
+import { mappingStoreErrors, toStoreError } from './errors.js';
+import { SqlKvStore } from './kv-store.js';
+import { SqlMailLogStore } from './mail-log-store.js';
+import { SqlMailStore } from './mail-store.js';
+import { SqlQueueStore } from './queue-store.js';
+import { SqlSieveStore } from './sieve-store.js';
+
+function makeRoles(x: Exec): StoreRoles {
+  return Object.freeze({
+    directory: mappingStoreErrors(new SqlDirectoryStore(x)),
+    mail: mappingStoreErrors(new SqlMailStore(x)),
+    queue: mappingStoreErrors(new SqlQueueStore(x)),
+    sieve: mappingStoreErrors(new SqlSieveStore(x)),
+    kv: mappingStoreErrors(new SqlKvStore(x)),
+    mailLog: mappingStoreErrors(new SqlMailLogStore(x)),
+  });
+}
+
+export class SqlStore implements Store {
+  readonly dialect: Dialect;
+  readonly capabilities: Capabilities;
+  readonly directory;
+  readonly mail;
+  readonly queue;
+  readonly sieve;
+  readonly kv;
+  readonly mailLog;
+  readonly #runner: TransactionRunner;
+  readonly #txRoles = new WeakMap<Frame, StoreRoles>();
+  #closed = false;
+
+  constructor(
+    private readonly engine: SqlEngine,
+    readonly blobs: BlobStore,
+  ) {
+    this.dialect = engine.dialect;
+    this.capabilities = engine.capabilities;
+    this.#runner = new TransactionRunner(engine);
+    const roles = makeRoles(this.#runner.ambient());
+    this.directory = roles.directory;
+    this.mail = roles.mail;
+    this.queue = roles.queue;
+    this.sieve = roles.sieve;
+    this.kv = roles.kv;
+    this.mailLog = roles.mailLog;
+  }
+
+  private rolesFor(frame: Frame): StoreRoles {
+    let roles = this.#txRoles.get(frame);
+    if (roles === undefined) {
+      roles = makeRoles(this.#runner.bound(frame));
+      this.#txRoles.set(frame, roles);
+    }
+    return roles;
+  }
+
+  async transaction<T>(fn: (tx: StoreRoles) => Promise<T>): Promise<T> {
+    try {
+      return await this.#runner.run((frame) => fn(this.rolesFor(frame)));
+    } catch (e) {
+      throw toStoreError(e);
+    }
+  }
+
+  checkIntegrity(): Promise<string[]> {
+    return this.engine.checkIntegrity();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.engine.close();
+  }
+}
