@@ -4,9 +4,11 @@
  * valid UTF-8 and to ISO-8859-1 otherwise, so a bad header can't stop delivery.
  */
 
-const decoders = new Map<string, TextDecoder | null>();
+type Decoder = InstanceType<typeof TextDecoder>;
 
-function decoderFor(label: string): TextDecoder | null {
+const decoders = new Map<string, Decoder | null>();
+
+function decoderFor(label: string): Decoder | null {
   const key = label.trim().toLowerCase();
   let d = decoders.get(key);
   if (d === undefined) {

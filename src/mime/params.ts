@@ -148,7 +148,12 @@ export function parseContentType(value: string | undefined, fallback = 'text/pla
   return finishType(type, slashOk ? subtype : '', parseParams(s, i), fallback);
 }
 
-function finishType(type: string, subtype: string, params: Record<string, string>, fallback: string): ContentType {
+function finishType(
+  type: string,
+  subtype: string,
+  params: Record<string, string>,
+  fallback: string,
+): ContentType {
   if (!type || !subtype) {
     const [t, st] = fallback.split('/') as [string, string];
     return { type: t, subtype: st, params };

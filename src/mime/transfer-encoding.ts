@@ -79,7 +79,7 @@ export function decodeQuotedPrintable(input: Uint8Array, underscoreIsSpace = fal
         i = j;
         continue;
       }
-      out[n++] = underscoreIsSpace && c === 95 ? 32 : c;
+      out[n++] = c;
       i++;
       continue;
     }

@@ -1,0 +1,28 @@
+/** ihave (RFC 5463): the test (resolved mostly at compile time) and the error command. */
+import type { Extension } from '../extension.js';
+
+export const ihaveExtension: Extension = {
+  capabilities: ['ihave'],
+  commands: [
+    {
+      name: 'ihave',
+      kind: 'test',
+      positional: ['strings'],
+      // eslint-disable-next-line require-yield
+      *run(rt, node) {
+        // The compiler only keeps the block when every capability exists, and records
+        // them as required; so a capability is present iff the script may use it.
+        return rt.expand(node.args[0]).every((c) => rt.has(c));
+      },
+    },
+    {
+      name: 'error',
+      kind: 'command',
+      positional: ['string'],
+      // eslint-disable-next-line require-yield
+      *run(rt, node) {
+        return rt.fail(rt.expandOne(node.args[0]));
+      },
+    },
+  ],
+};

@@ -1,0 +1,104 @@
+/** include (RFC 6609): include, return, global. The host loads scripts; we run them here. */
+import type { Extension } from '../extension.js';
+import type { IncludeAnswer } from '../types.js';
+import { ReturnSignal } from '../runtime/runtime.js';
+
+interface IncludeState {
+  once: Set<string>;
+  active: string[];
+  count: number;
+}
+
+function state(rt: import('../runtime/runtime.js').Runtime): IncludeState {
+  let s = rt.state.get('include') as IncludeState | undefined;
+  if (!s) {
+    s = { once: new Set(), active: [], count: 0 };
+    rt.state.set('include', s);
+  }
+  return s;
+}
+
+export function validScriptName(n: string): boolean {
+  return n.length > 0 && n.length <= 256 && !/[\x00-\x1f\x7f/\u0080-\u009f\u2028\u2029]/.test(n);
+}
+
+export const includeExtension: Extension = {
+  capabilities: ['include'],
+  namespaces: ['global'],
+  commands: [
+    {
+      name: 'include',
+      kind: 'command',
+      tags: [
+        { name: 'personal', group: 'location' },
+        { name: 'global', group: 'location' },
+        { name: 'once' },
+        { name: 'optional' },
+      ],
+      positional: ['string'],
+      validate(node, cc, pos) {
+        const n = cc.literal(node.args[0]);
+        if (n === undefined) cc.error(pos, 'include: script name must be a constant string');
+        else if (!validScriptName(n)) cc.error(pos, `include: invalid script name '${n}'`);
+      },
+      *run(rt, node) {
+        const name = rt.expandOne(node.args[0]);
+        const location = node.tags['global'] !== undefined ? 'global' : 'personal';
+        const key = `${location}:${name}`;
+        const s = state(rt);
+        if (node.tags['once'] !== undefined && s.once.has(key)) return true;
+        if (s.active.includes(key)) rt.fail(`include: circular include of script '${name}'`);
+        if (s.active.length >= rt.limits.maxIncludeDepth) rt.fail('include: nesting depth exceeds limit');
+        if (++s.count > rt.limits.maxIncludes) rt.fail('include: too many included scripts');
+        const answer = (yield {
+          type: 'include',
+          location,
+          name,
+          optional: node.tags['optional'] !== undefined,
+        }) as IncludeAnswer | undefined;
+        if (!answer || !answer.ok) {
+          if (answer && answer.missing && node.tags['optional'] !== undefined) return true;
+          return rt.fail(
+            answer && !answer.missing
+              ? `include: failed to compile included script '${name}': ${answer.error ?? ''}`
+              : `include: included ${location} script '${name}' does not exist`,
+          );
+        }
+        s.once.add(key);
+        s.active.push(key);
+        try {
+          yield* rt.execScript(answer.script);
+        } finally {
+          s.active.pop();
+        }
+        return true;
+      },
+    },
+    {
+      name: 'return',
+      kind: 'command',
+      // eslint-disable-next-line require-yield
+      *run() {
+        throw new ReturnSignal();
+      },
+    },
+    {
+      name: 'global',
+      kind: 'command',
+      positional: ['strings'],
+      validate(node, cc, pos) {
+        if (!cc.has('variables')) cc.error(pos, 'the global command requires the variables extension');
+        const names = node.args[0];
+        if (Array.isArray(names))
+          for (const n of names)
+            if (typeof n !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
+              cc.error(pos, `invalid variable name '${String(n)}' for global`);
+      },
+      // eslint-disable-next-line require-yield
+      *run(rt, node) {
+        for (const n of rt.expand(node.args[0])) rt.declareGlobal(n);
+        return true;
+      },
+    },
+  ],
+};

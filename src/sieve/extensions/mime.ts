@@ -1,0 +1,111 @@
+/**
+ * mime, foreverypart and extracttext (RFC 5703). The :mime family of tags is declared on
+ * header/address/exists (see core.ts) and resolved by runtime/sources.ts.
+ */
+import type { Extension } from '../extension.js';
+import { bodyText, type MimePart } from '../../mime/index.js';
+import { BreakSignal } from '../runtime/runtime.js';
+import { FOREVERYPART_STATE, currentPart } from '../runtime/sources.js';
+
+function descendants(p: MimePart): MimePart[] {
+  const out: MimePart[] = [];
+  for (const c of p.children) out.push(c, ...descendants(c));
+  if (p.message) out.push(p.message, ...descendants(p.message));
+  return out;
+}
+
+export const mimeExtension: Extension = { capabilities: ['mime'] };
+
+export const foreverypartExtension: Extension = {
+  capabilities: ['foreverypart'],
+  commands: [
+    {
+      name: 'foreverypart',
+      kind: 'command',
+      tags: [{ name: 'name', param: 'string' }],
+      block: 'required',
+      *run(rt, node) {
+        const name = node.tags['name'] !== undefined ? rt.expandOne(node.tags['name']) : undefined;
+        const base = currentPart(rt) ?? rt.message.root;
+        let stack = rt.state.get(FOREVERYPART_STATE) as MimePart[] | undefined;
+        if (!stack) {
+          stack = [];
+          rt.state.set(FOREVERYPART_STATE, stack);
+        }
+        for (const part of descendants(base)) {
+          stack.push(part);
+          try {
+            yield* rt.execBlock(node.block ?? []);
+          } catch (e) {
+            if (e instanceof BreakSignal && (e.name === undefined || e.name === name)) return true;
+            throw e;
+          } finally {
+            stack.pop();
+          }
+        }
+        return true;
+      },
+    },
+    {
+      name: 'break',
+      kind: 'command',
+      tags: [{ name: 'name', param: 'string' }],
+      validate(_node, cc, pos) {
+        if (!((cc.state.get('loopDepth') as number) > 0))
+          cc.error(pos, 'the break command is not placed inside a foreverypart loop');
+      },
+      // eslint-disable-next-line require-yield
+      *run(rt, node) {
+        throw new BreakSignal(node.tags['name'] !== undefined ? rt.expandOne(node.tags['name']) : undefined);
+      },
+    },
+  ],
+};
+
+export const extracttextExtension: Extension = {
+  capabilities: ['extracttext'],
+  commands: [
+    {
+      name: 'extracttext',
+      kind: 'command',
+      tags: [
+        { name: 'lower', group: 'case' },
+        { name: 'upper', group: 'case' },
+        { name: 'lowerfirst', group: 'casefirst' },
+        { name: 'upperfirst', group: 'casefirst' },
+        { name: 'quotewildcard', group: 'quote' },
+        { name: 'quoteregex', group: 'quote', requires: 'regex' },
+        { name: 'encodeurl', requires: 'enotify' },
+        { name: 'length' },
+        { name: 'first', param: 'number' },
+      ],
+      positional: ['string'],
+      validate(_node, cc, pos) {
+        if (!cc.has('variables')) cc.error(pos, 'extracttext command requires the variables extension');
+        if (!cc.has('foreverypart')) cc.error(pos, 'extracttext command requires the foreverypart extension');
+        else if (!((cc.state.get('loopDepth') as number) > 0))
+          cc.error(pos, 'the extracttext command is not placed inside a foreverypart loop');
+      },
+      // eslint-disable-next-line require-yield
+      *run(rt, node) {
+        const part = currentPart(rt);
+        let text = '';
+        if (part && part.contentType.type === 'text' && part.children.length === 0)
+          text = bodyText(rt.message.raw, part);
+        const first = node.tags['first'];
+        if (typeof first === 'number') text = [...text].slice(0, first).join('');
+        for (const m of ['lower', 'upper', 'lowerfirst', 'upperfirst', 'quotewildcard', 'length']) {
+          if (node.tags[m] === undefined) continue;
+          if (m === 'lower') text = text.toLowerCase();
+          else if (m === 'upper') text = text.toUpperCase();
+          else if (m === 'lowerfirst') text = text.charAt(0).toLowerCase() + text.slice(1);
+          else if (m === 'upperfirst') text = text.charAt(0).toUpperCase() + text.slice(1);
+          else if (m === 'quotewildcard') text = text.replace(/[*?\\]/g, '\\$&');
+          else if (m === 'length') text = String([...text].length);
+        }
+        rt.setVariable(rt.expandOne(node.args[0]), text);
+        return true;
+      },
+    },
+  ],
+};

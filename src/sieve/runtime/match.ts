@@ -1,0 +1,134 @@
+/** Match types (:is :contains :matches :regex :value :count) over comparators. */
+import { getComparator, relationHolds, type Comparator } from '../comparators.js';
+import { posixRegex } from '../regex.js';
+import type { CNode } from '../types.js';
+import type { Runtime } from './runtime.js';
+
+export type MatchType = 'is' | 'contains' | 'matches' | 'regex' | 'value' | 'count';
+
+export interface MatchSpec {
+  readonly type: MatchType;
+  readonly relation: string;
+  readonly comparator: Comparator;
+}
+
+const MATCH_TAGS: readonly MatchType[] = ['is', 'contains', 'matches', 'regex', 'value', 'count'];
+
+/** Read the match type and comparator from a node's tags (expanding :value/:count relations). */
+export function matchSpec(rt: Runtime, node: CNode, defaultComparator = 'i;ascii-casemap'): MatchSpec {
+  let type: MatchType = 'is';
+  let relation = '';
+  for (const t of MATCH_TAGS) {
+    const v = node.tags[t];
+    if (v === undefined) continue;
+    type = t;
+    if (t === 'value' || t === 'count') relation = rt.expandOne(v).toLowerCase();
+  }
+  const cname =
+    node.tags['comparator'] !== undefined ? rt.expandOne(node.tags['comparator']) : defaultComparator;
+  const comparator = getComparator(cname) ?? getComparator('i;ascii-casemap')!;
+  return { type, relation, comparator };
+}
+
+const globCache = new Map<string, RegExp>();
+
+function globRegex(key: string): RegExp {
+  let r = globCache.get(key);
+  if (r) return r;
+  let src = '^';
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i]!;
+    if (c === '\\' && i + 1 < key.length) {
+      const n = key[++i]!;
+      src += n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else if (c === '*') src += '([^]*?)';
+    else if (c === '?') src += '([^])';
+    else src += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  src += '$';
+  r = new RegExp(src, 'du');
+  if (globCache.size > 1000) globCache.clear();
+  globCache.set(key, r);
+  return r;
+}
+
+/** Captures of a glob match, or null. Casemap folding keeps UTF-16 length for ASCII folding. */
+function globMatch(value: string, key: string, cmp: Comparator): string[] | null {
+  const fv = cmp.fold(value);
+  const fk = cmp.name === 'i;octet' ? key : cmp.fold(key);
+  const m = globRegex(fk).exec(fv);
+  if (!m) return null;
+  if (fv.length !== value.length || !m.indices) return [...m].map((x) => x ?? '');
+  return m.indices.map((ix) => (ix ? value.slice(ix[0], ix[1]) : ''));
+}
+
+/**
+ * Evaluate a match. Successful :matches/:regex matches set the match variables
+ * (RFC 5229 §3.2); failed ones leave them alone.
+ */
+export function matchValues(
+  rt: Runtime,
+  spec: MatchSpec,
+  values: readonly string[],
+  keys: readonly string[],
+): boolean {
+  const cmp = spec.comparator;
+  switch (spec.type) {
+    case 'count': {
+      const count = String(values.length);
+      return keys.some((k) => {
+        rt.step();
+        return relationHolds(spec.relation, cmp.compare(count, k));
+      });
+    }
+    case 'value':
+      for (const v of values)
+        for (const k of keys) {
+          rt.step();
+          if (relationHolds(spec.relation, cmp.compare(v, k))) return true;
+        }
+      return false;
+    case 'is':
+      for (const v of values)
+        for (const k of keys) {
+          rt.step();
+          if (cmp.equals(v, k)) return true;
+        }
+      return false;
+    case 'contains':
+      for (const v of values) {
+        const fv = cmp.fold(v);
+        for (const k of keys) {
+          rt.step();
+          if (fv.includes(cmp.fold(k))) return true;
+        }
+      }
+      return false;
+    case 'matches':
+      for (const v of values)
+        for (const k of keys) {
+          rt.step();
+          const caps = globMatch(v, k, cmp);
+          if (caps) {
+            rt.setMatchVariables(caps);
+            return true;
+          }
+        }
+      return false;
+    case 'regex':
+      for (const v of values)
+        for (const k of keys) {
+          rt.step();
+          const re = posixRegex(k, cmp.name !== 'i;octet');
+          if (!re) {
+            rt.fail(`invalid regular expression '${k}'`);
+          }
+          const m = re!.exec(v);
+          if (m) {
+            rt.setMatchVariables([...m].map((x) => x ?? ''));
+            return true;
+          }
+        }
+      return false;
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * Interpreter state for one execution: variables, match values, the action result,
+ * limits. Extensions receive this object and call its helpers; it never does I/O.
+ */
+import type { CommandDef, Extension } from '../extension.js';
+import {
+  DEFAULT_LIMITS,
+  type CNode,
+  type CStr,
+  type CValue,
+  type CompiledScript,
+  type DeliveryCopy,
+  type Envelope,
+  type RunOptions,
+  type SieveAction,
+  type SieveEvent,
+  type SieveLimits,
+  type SieveResult,
+  type SieveRuntimeError,
+} from '../types.js';
+import { SieveMessage } from './message.js';
+
+/** Aborts execution with a runtime error (the host falls back to implicit keep). */
+export class SieveRuntimeFailure extends Error {}
+
+/** `stop`: ends the whole execution successfully. */
+export class StopSignal {}
+
+/** `return`: ends the current (included) script. */
+export class ReturnSignal {}
+
+/** `break` inside foreverypart. */
+export class BreakSignal {
+  constructor(readonly name: string | undefined) {}
+}
+
+interface Scope {
+  readonly script: CompiledScript;
+  readonly vars: Map<string, string>;
+  readonly globalNames: Set<string>;
+  matchVars: string[];
+  readonly requires: ReadonlySet<string>;
+}
+
+type ResultAction = SieveAction & { readonly line: number };
+
+export class Runtime {
+  readonly limits: SieveLimits;
+  readonly options: RunOptions;
+  message: SieveMessage;
+  envelope: Envelope;
+  readonly globals: Map<string, string>;
+  /** The imap4flags internal variable. */
+  flags: string[] = [];
+  /** Extension-private state (keyed by extension name). */
+  readonly state = new Map<string, unknown>();
+  readonly errors: SieveRuntimeError[] = [];
+  readonly duplicateMarks: { id: string; seconds: number }[] = [];
+  private actions: ResultAction[] = [];
+  private implicitKeep = true;
+  private steps = 0;
+  private scopes: Scope[] = [];
+  line = 0;
+  failed = false;
+
+  constructor(
+    readonly registry: ReadonlyMap<string, CommandDef>,
+    readonly extensions: readonly Extension[],
+    message: SieveMessage,
+    envelope: Envelope,
+    options: RunOptions,
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.options = options;
+    this.message = message;
+    this.envelope = envelope;
+    this.globals = options.globals ?? new Map();
+  }
+
+  // ---- limits and errors -------------------------------------------------
+
+  step(n = 1): void {
+    this.steps += n;
+    if (this.steps > this.limits.maxSteps) this.fail('execution exceeded CPU time limit');
+  }
+
+  fail(message: string): never {
+    throw new SieveRuntimeFailure(message);
+  }
+
+  /** Record a non-fatal runtime error (e.g. a bad value that makes a test false). */
+  warn(message: string): void {
+    this.errors.push({ line: this.line, message });
+  }
+
+  // ---- scopes and variables ----------------------------------------------
+
+  private get scope(): Scope {
+    return this.scopes[this.scopes.length - 1]!;
+  }
+
+  get script(): CompiledScript {
+    return this.scope.script;
+  }
+
+  has(capability: string): boolean {
+    return this.scope.requires.has(capability);
+  }
+
+  get depth(): number {
+    return this.scopes.length;
+  }
+
+  declareGlobal(name: string): void {
+    this.scope.globalNames.add(name.toLowerCase());
+  }
+
+  getVariable(name: string): string {
+    const n = name.toLowerCase();
+    const dot = n.indexOf('.');
+    if (dot >= 0) {
+      const ns = n.slice(0, dot);
+      const rest = n.slice(dot + 1);
+      if (ns === 'global') return this.globals.get(rest) ?? '';
+      for (const e of this.extensions) {
+        if (e.namespaces?.includes(ns) && e.readVariable) return e.readVariable(this, ns, rest);
+      }
+      return '';
+    }
+    if (this.scope.globalNames.has(n)) return this.globals.get(n) ?? '';
+    return this.scope.vars.get(n) ?? '';
+  }
+
+  setVariable(name: string, value: string): void {
+    const n = name.toLowerCase();
+    const v = this.truncate(value);
+    if (n.startsWith('global.')) {
+      this.globals.set(n.slice(7), v);
+      return;
+    }
+    if (this.scope.globalNames.has(n)) {
+      this.globals.set(n, v);
+      return;
+    }
+    if (!this.scope.vars.has(n) && this.scope.vars.size >= this.limits.maxVariables)
+      this.fail('number of variables exceeds limit');
+    this.scope.vars.set(n, v);
+  }
+
+  private truncate(v: string): string {
+    const max = this.limits.maxVariableSize;
+    if (v.length <= max / 4) return v;
+    const b = Buffer.from(v, 'utf8');
+    if (b.length <= max) return v;
+    let end = max;
+    while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
+    return b.subarray(0, end).toString('utf8');
+  }
+
+  setMatchVariables(caps: readonly string[]): void {
+    if (!this.scopes.length || !this.has('variables')) return;
+    this.scope.matchVars = caps.slice(0, this.limits.maxMatchVariables).map((c) => this.truncate(c));
+  }
+
+  matchVariable(n: number): string {
+    return this.scope.matchVars[n] ?? '';
+  }
+
+  // ---- string expansion --------------------------------------------------
+
+  expandStr(s: CStr): string {
+    if (typeof s === 'string') return s;
+    let out = '';
+    for (const p of s.t) {
+      if (typeof p === 'string') out += p;
+      else if ('v' in p) out += this.getVariable(p.v);
+      else out += this.matchVariable(p.m);
+    }
+    return out;
+  }
+
+  expand(v: CValue | undefined): string[] {
+    if (v === undefined || v === true || typeof v === 'number') return [];
+    return v.map((s) => this.expandStr(s));
+  }
+
+  expandOne(v: CValue | undefined): string {
+    return this.expand(v)[0] ?? '';
+  }
+
+  // ---- execution ---------------------------------------------------------
+
+  *execScript(script: CompiledScript): Generator<SieveEvent, void, unknown> {
+    this.scopes.push({
+      script,
+      vars: new Map(),
+      globalNames: new Set(),
+      matchVars: [],
+      requires: new Set(script.requires),
+    });
+    try {
+      yield* this.execBlock(script.body);
+    } catch (e) {
+      if (!(e instanceof ReturnSignal)) throw e;
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  *execBlock(block: readonly CNode[]): Generator<SieveEvent, void, unknown> {
+    for (const node of block) {
+      this.step();
+      const def = this.registry.get(node.id);
+      if (!def) this.fail(`unknown command '${node.id}'`);
+      this.line = node.line;
+      yield* def.run(this, node);
+    }
+  }
+
+  *test(node: CNode): Generator<SieveEvent, boolean, unknown> {
+    this.step();
+    const def = this.registry.get(node.id);
+    if (!def) this.fail(`unknown test '${node.id}'`);
+    this.line = node.line;
+    return yield* def.run(this, node);
+  }
+
+  // ---- result ------------------------------------------------------------
+
+  get keepInEffect(): boolean {
+    return this.implicitKeep;
+  }
+
+  cancelImplicitKeep(): void {
+    this.implicitKeep = false;
+  }
+
+  /** Restore the implicit keep (testsuite result reset). */
+  resetResult(): void {
+    this.actions = [];
+    this.implicitKeep = true;
+    this.failed = false;
+  }
+
+  get resultActions(): readonly SieveAction[] {
+    return this.actions;
+  }
+
+  /** Header snapshot for a delivered copy, when editheader changed the message. */
+  copyState(flags: readonly string[] | undefined): DeliveryCopy {
+    const headers = this.message.isEdited ? this.message.snapshot() : undefined;
+    return { ...(flags ? { flags } : {}), ...(headers ? { headers } : {}) };
+  }
+
+  /**
+   * Add an action, collapsing duplicates and enforcing conflicts and limits the way
+   * RFC 5228 §4.2 / RFC 5429 §2.4 and Pigeonhole do.
+   */
+  addAction(action: SieveAction): void {
+    const isInbox = (a: SieveAction): boolean =>
+      a.type === 'keep' || (a.type === 'fileinto' && a.mailbox.toUpperCase() === 'INBOX' && !a.create);
+    const delivers = (a: SieveAction): boolean =>
+      a.type === 'keep' || a.type === 'fileinto' || a.type === 'redirect';
+    for (const other of this.actions) {
+      if (action.type === 'reject' || other.type === 'reject') {
+        const o = action.type === 'reject' ? other : action;
+        if (o.type === 'reject') this.fail('duplicate reject/ereject action not allowed');
+        if (o.type === 'vacation')
+          this.fail('reject/ereject action conflicts with other action: vacation also sends a response');
+        if (delivers(o))
+          this.fail(
+            `reject/ereject action conflicts with other action: ${o.type} tries to deliver the message`,
+          );
+      }
+      if (action.type === 'vacation' && other.type === 'vacation')
+        this.fail('duplicate vacation action not allowed');
+    }
+    const existing = this.actions.findIndex((o) => {
+      if (isInbox(action) && isInbox(o)) return true;
+      if (action.type === 'fileinto' && o.type === 'fileinto') return o.mailbox === action.mailbox;
+      if (action.type === 'redirect' && o.type === 'redirect')
+        return o.address.toLowerCase() === action.address.toLowerCase();
+      if (action.type === 'discard' && o.type === 'discard') return true;
+      return false;
+    });
+    if (existing >= 0) {
+      const o = this.actions[existing]!;
+      // A repeated delivery to the same place: the later action's copy state wins.
+      if (action.type === 'keep' || action.type === 'fileinto' || action.type === 'redirect') {
+        const merged = {
+          ...o,
+          ...('flags' in action ? { flags: action.flags } : {}),
+          ...('headers' in action ? { headers: action.headers } : {}),
+        } as ResultAction;
+        if (action.type === 'fileinto' && o.type === 'fileinto' && (action.create || action.specialUse)) {
+          Object.assign(merged, {
+            create: o.create || action.create,
+            specialUse: action.specialUse ?? o.specialUse,
+          });
+        }
+        if (!('copy' in action && action.copy) && 'copy' in merged) Object.assign(merged, { copy: false });
+        this.actions[existing] = merged;
+      }
+      if (this.cancels(action)) this.implicitKeep = false;
+      return;
+    }
+    if (this.actions.length >= this.limits.maxActions)
+      this.fail('total number of actions exceeds policy limit');
+    if (
+      action.type === 'redirect' &&
+      this.actions.filter((a) => a.type === 'redirect').length >= this.limits.maxRedirects
+    )
+      this.fail('number of redirect actions exceeds policy limit');
+    if (
+      action.type === 'notify' &&
+      this.actions.filter((a) => a.type === 'notify').length >= this.limits.maxNotifications
+    )
+      this.fail('number of notify actions exceeds policy limit');
+    this.actions.push({ ...action, line: this.line });
+    if (this.cancels(action)) this.implicitKeep = false;
+  }
+
+  private cancels(a: SieveAction): boolean {
+    switch (a.type) {
+      case 'keep':
+      case 'discard':
+      case 'reject':
+        return true;
+      case 'fileinto':
+      case 'redirect':
+        return !a.copy;
+      default:
+        return false;
+    }
+  }
+
+  finish(status: 'ok' | 'error'): SieveResult {
+    const duplicateMarks = [...this.duplicateMarks];
+    if (status === 'error') {
+      return { status, actions: [], implicitKeep: {}, errors: [...this.errors], duplicateMarks: [] };
+    }
+    const actions = this.actions.map(({ line: _line, ...a }) => a as SieveAction);
+    const implicitKeep = this.implicitKeep
+      ? this.copyState(this.has0('imap4flags') ? this.flags : undefined)
+      : null;
+    return { status, actions, implicitKeep, errors: [...this.errors], duplicateMarks };
+  }
+
+  /** Whether the top-level script required a capability (scopes are gone after the run). */
+  private has0(cap: string): boolean {
+    return this.topRequires.has(cap);
+  }
+
+  topRequires: ReadonlySet<string> = new Set();
+}
