@@ -44,7 +44,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     });
   }
   try {
-    await migrateToLatest(engine.db, engine.dialect);
+    await migrateToLatest(engine.db, engine.dialect, engine.schema);
   } catch (e) {
     await engine.close();
     throw e;

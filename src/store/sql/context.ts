@@ -106,7 +106,8 @@ export class TransactionRunner {
     return {
       db: frame.trx,
       recordChanges: (changes) => {
-        frame.pending.push(...changes);
+        // No spread: a STORE on a large folder records more rows than a call may take arguments.
+        for (const c of changes) frame.pending.push(c);
       },
       flushChanges: () => this.flush(frame),
     };

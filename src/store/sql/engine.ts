@@ -8,6 +8,11 @@ export interface SqlEngine {
   readonly capabilities: Capabilities;
   readonly db: Kysely<Database>;
   /**
+   * PostgreSQL: the schema the store lives in. The Migrator must be told: unqualified, it looks for
+   * its bookkeeping tables in every schema of the database and may find another store's.
+   */
+  readonly schema?: string;
+  /**
    * Taken inside a transaction right before it writes change-feed rows, held until it ends, so feed
    * ids become visible in id order (see context.ts). A no-op where there is a single writer anyway.
    */

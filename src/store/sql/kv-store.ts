@@ -64,6 +64,7 @@ export class SqlKvStore implements KvStore {
   }
 
   async incr(ns: string, key: string, by: number, ttlMs?: number): Promise<number> {
+    if (!Number.isSafeInteger(by)) throw new RangeError(`kv.incr needs an integer step, got ${by}`);
     const now = Date.now();
     const expired = sql<boolean>`(kv.expires_at is not null and kv.expires_at <= ${now})`;
     const r = await this.x
@@ -74,7 +75,7 @@ export class SqlKvStore implements KvStore {
         oc.columns(['ns', 'key']).doUpdateSet({
           // An expired counter starts again from zero with the new ttl, as if absent.
           value: sql<string>`case when ${expired} then excluded.value
-            else cast(cast(kv.value as bigint) + ${by} as text) end`,
+            else cast(cast(kv.value as bigint) + cast(${by} as bigint) as text) end`,
           expires_at: sql<
             number | null
           >`case when ${expired} then excluded.expires_at else kv.expires_at end`,

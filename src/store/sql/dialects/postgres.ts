@@ -46,10 +46,16 @@ export async function openPostgres(opts: PostgresOptions): Promise<SqlEngine> {
   // process. The pool drops the client itself and the next query reports the outage.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let schema: string;
   try {
     if (opts.schema !== undefined) {
       await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
     }
+    const r = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    const current = r.rows[0]?.schema;
+    if (current === null || current === undefined)
+      throw new Error('PostgreSQL search_path names no existing schema');
+    schema = current;
   } catch (e) {
     await db.destroy();
     throw e;
@@ -59,6 +65,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<SqlEngine> {
     dialect: 'postgres',
     capabilities: postgresCapabilities,
     db,
+    schema,
     async lockChangeFeed(trx) {
       await sql`select pg_advisory_xact_lock(hashtext('mailstead:changes:' || current_schema()))`.execute(
         trx,

@@ -12,9 +12,14 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  schema?: string,
+): Promise<void> {
   const migrator = new Migrator({
     db,
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
   });
   const { error, results } = await migrator.migrateToLatest();
