@@ -11,7 +11,8 @@ export type StatusItem =
   | 'SIZE'
   | 'RECENT'
   | 'HIGHESTMODSEQ'
-  | 'APPENDLIMIT';
+  | 'APPENDLIMIT'
+  | 'DELETED-STORAGE';
 
 const ITEMS: readonly string[] = [
   'MESSAGES',
@@ -23,6 +24,7 @@ const ITEMS: readonly string[] = [
   'RECENT',
   'HIGHESTMODSEQ',
   'APPENDLIMIT',
+  'DELETED-STORAGE',
 ];
 
 export function parseStatusItems(tokens: readonly Token[]): StatusItem[] {

@@ -1,0 +1,48 @@
+// What we advertise (RFC 9051 §6.1.1), by state and channel. Only what is implemented completely:
+// an extension missing here is one the server does not (yet) do in full.
+import type { StateKind } from './state.js';
+
+export interface CapabilityInput {
+  state: StateKind;
+  secure: boolean;
+  canStartTls: boolean;
+  maxMessageSize: number;
+}
+
+export const AUTHENTICATED_EXTENSIONS = [
+  'LITERAL+',
+  'ID',
+  'ENABLE',
+  'IDLE',
+  'NAMESPACE',
+  'UIDPLUS',
+  'MOVE',
+  'UNSELECT',
+  'CHILDREN',
+  'LIST-EXTENDED',
+  'LIST-STATUS',
+  'SPECIAL-USE',
+  'CREATE-SPECIAL-USE',
+  'ESEARCH',
+  'SEARCHRES',
+  'CONDSTORE',
+  'STATUS=SIZE',
+  'MULTIAPPEND',
+  'BINARY',
+  'UTF8=ACCEPT',
+  'WITHIN',
+  'QUOTA',
+  'QUOTA=RES-STORAGE',
+];
+
+export function capabilities(c: CapabilityInput): string[] {
+  const base = ['IMAP4rev1', 'IMAP4rev2'];
+  if (c.state === 'notAuthenticated') {
+    if (!c.secure) {
+      // Before TLS: no way to send a password (RFC 9051 §6.2.3, LOGINDISABLED; no AUTH= mechanisms).
+      return [...base, 'STARTTLS', 'LOGINDISABLED', 'LITERAL+', 'ID', 'ENABLE'];
+    }
+    return [...base, 'AUTH=PLAIN', 'SASL-IR', 'LITERAL+', 'ID', 'ENABLE'];
+  }
+  return [...base, ...AUTHENTICATED_EXTENSIONS, `APPENDLIMIT=${c.maxMessageSize}`];
+}

@@ -1,0 +1,38 @@
+// APPEND (RFC 9051 §6.3.12) with UIDPLUS's APPENDUID (RFC 4315), MULTIAPPEND (RFC 3502) and BINARY
+// literal8 (RFC 3516 §4.4).
+import { getFolder } from '../../core/mailbox/folders.js';
+import { appendMessages } from '../../core/mailbox/messages.js';
+import { parseAppend } from '../proto/append.js';
+import { formatSequenceSet } from '../proto/sequence.js';
+import type { CommandContext, CommandResult } from '../session-api.js';
+
+export async function handleAppend(ctx: CommandContext): Promise<CommandResult> {
+  const s = ctx.session;
+  if (s.state.kind !== 'authenticated' && s.state.kind !== 'selected')
+    return { status: 'BAD', text: 'Log in first' };
+  const args = parseAppend(ctx.args, s.utf8);
+  for (const m of args.messages) {
+    if (m.data.length === 0) return { status: 'NO', text: 'Cannot save an empty message' };
+    if (m.data.length > s.opts.maxMessageSize)
+      return { status: 'NO', code: 'TOOBIG', text: 'Message too large' };
+    // A NUL is only allowed in a literal8 (RFC 3516 §4.4).
+    if (!m.binary && m.data.includes(0))
+      return { status: 'NO', code: 'UNKNOWN-CTE', text: 'NUL in a non-binary literal' };
+  }
+  const box = await getFolder(s.core, s.state.account.addressId, args.mailbox);
+  if (!box) return { status: 'NO', code: 'TRYCREATE', text: 'No such folder' };
+  const rows = await appendMessages(
+    s.core,
+    box,
+    args.messages.map((m) => ({
+      raw: m.data,
+      flags: m.flags,
+      ...(m.internalDate !== null ? { internalDate: m.internalDate } : {}),
+    })),
+  );
+  return {
+    status: 'OK',
+    code: `APPENDUID ${box.uidValidity} ${formatSequenceSet(rows.map((r) => r.uid))}`,
+    text: 'Append completed',
+  };
+}

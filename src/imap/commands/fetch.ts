@@ -1,0 +1,165 @@
+// FETCH (RFC 9051 §6.4.5): flags and metadata from the row, everything else from the blob parsed
+// once per message; BODY[...] (not .PEEK) and RFC822/RFC822.TEXT set \Seen. CONDSTORE's MODSEQ and
+// CHANGEDSINCE (RFC 7162 §3.1.4), BINARY (RFC 3516).
+import { loadMessages, setFlags } from '../../core/mailbox/messages.js';
+import { parseMessage, type MimePart } from '../../mime/index.js';
+import type { MessageRecord } from '../../store/ports.js';
+import { formatBodyStructure } from '../proto/bodystructure.js';
+import { formatEnvelope } from '../proto/envelope.js';
+import { parseFetch, type FetchItem } from '../proto/fetch.js';
+import { flagList, formatInternalDate, literalHeader } from '../proto/response.js';
+import { binaryBytes, sectionBytes } from '../proto/sections.js';
+import { resolveSet } from '../message-set.js';
+import { ImapNoError } from '../errors.js';
+import type { CommandContext, CommandResult, SessionApi } from '../session-api.js';
+
+const BATCH = 200;
+
+function needsBlob(items: readonly FetchItem[]): boolean {
+  return items.some((i) => !['flags', 'uid', 'internaldate', 'rfc822.size', 'modseq'].includes(i.kind));
+}
+
+function setsSeen(i: FetchItem): boolean {
+  return (i.kind === 'section' && !i.peek) || i.kind === 'rfc822' || i.kind === 'rfc822.text';
+}
+
+export async function handleFetch(ctx: CommandContext): Promise<CommandResult> {
+  const s = ctx.session;
+  const sel = s.selected();
+  const args = parseFetch(ctx.args);
+  if (args.vanished) return { status: 'BAD', text: 'VANISHED needs QRESYNC' };
+  const items = [...args.items];
+  if (args.changedSince !== null || items.some((i) => i.kind === 'modseq')) s.enabled.add('CONDSTORE');
+  if (ctx.uid && !items.some((i) => i.kind === 'uid')) items.unshift({ kind: 'uid' });
+  if (args.changedSince !== null && !items.some((i) => i.kind === 'modseq')) items.push({ kind: 'modseq' });
+  const uids = resolveSet(sel, args.set, ctx.uid);
+  const markSeen = !sel.readOnly && items.some(setsSeen);
+  const blob = needsBlob(items);
+  let missing = false;
+  for (let i = 0; i < uids.length; i += BATCH) {
+    const batch = uids.slice(i, i + BATCH);
+    let rows = await loadMessages(s.core, sel.box.id, batch);
+    if (rows.length !== batch.length) missing = true;
+    if (args.changedSince !== null) rows = rows.filter((m) => m.modseq > args.changedSince!);
+    const seenChanged = new Set<number>();
+    if (markSeen) {
+      const unseen = rows.filter((m) => !m.flags.includes('\\Seen')).map((m) => m.uid);
+      if (unseen.length > 0) {
+        const r = await setFlags(s.core, sel.box, unseen, 'add', ['\\Seen']);
+        const byUid = new Map(r.updated.map((m) => [m.uid, m]));
+        rows = rows.map((m) => byUid.get(m.uid) ?? m);
+        for (const m of r.updated) {
+          sel.noteOwnChange(m.modseq);
+          seenChanged.add(m.uid);
+        }
+      }
+    }
+    for (const m of rows) {
+      const seq = sel.map.seqOf(m.uid);
+      if (seq === 0) continue;
+      sel.learnKeywords(m.flags, s.out);
+      await writeMessage(s, seq, m, items, blob, seenChanged.has(m.uid));
+    }
+    await s.flushOutput();
+  }
+  if (missing && !ctx.uid)
+    return { status: 'NO', code: 'EXPUNGEISSUED', text: 'Some of the requested messages no longer exist' };
+  return { status: 'OK', text: 'Fetch completed' };
+}
+
+async function writeMessage(
+  s: SessionApi,
+  seq: number,
+  m: MessageRecord,
+  items: readonly FetchItem[],
+  blob: boolean,
+  seenChanged: boolean,
+): Promise<void> {
+  let raw: Buffer | null = null;
+  let root: MimePart | null = null;
+  if (blob) {
+    raw = await s.core.store.blobs.get(m.blobHash);
+    root = parseMessage(raw);
+  }
+  const parts: Array<string | Buffer> = [];
+  const lit = (label: string, data: Buffer | null, binary = false) => {
+    if (data === null) {
+      parts.push(`${label} NIL`);
+      return;
+    }
+    parts.push(`${label} ${literalHeader(data.length, binary)}`, data);
+  };
+  let flagsSent = false;
+  for (const it of items) {
+    switch (it.kind) {
+      case 'flags':
+        parts.push(`FLAGS ${flagList(m.flags)}`);
+        flagsSent = true;
+        break;
+      case 'uid':
+        parts.push(`UID ${m.uid}`);
+        break;
+      case 'internaldate':
+        parts.push(`INTERNALDATE ${formatInternalDate(m.internalDate)}`);
+        break;
+      case 'rfc822.size':
+        parts.push(`RFC822.SIZE ${m.size}`);
+        break;
+      case 'modseq':
+        parts.push(`MODSEQ (${m.modseq})`);
+        break;
+      case 'rfc822':
+        lit('RFC822', raw!);
+        break;
+      case 'rfc822.header':
+        lit('RFC822.HEADER', raw!.subarray(root!.headerStart, root!.headerEnd));
+        break;
+      case 'rfc822.text':
+        lit('RFC822.TEXT', raw!.subarray(root!.bodyStart, root!.bodyEnd));
+        break;
+      case 'envelope':
+        parts.push(`ENVELOPE ${formatEnvelope(root!.headers, s.utf8)}`);
+        break;
+      case 'body':
+        parts.push(`BODY ${formatBodyStructure(root!, false, s.utf8)}`);
+        break;
+      case 'bodystructure':
+        parts.push(`BODYSTRUCTURE ${formatBodyStructure(root!, true, s.utf8)}`);
+        break;
+      case 'binary.size': {
+        const b = binaryBytes(raw!, root!, it.section.path);
+        parts.push(`BINARY.SIZE[${it.label}] ${b === null || b === 'unknown-cte' ? 'NIL' : b.length}`);
+        break;
+      }
+      case 'section': {
+        let data: Buffer | null;
+        if (it.binary) {
+          const b = binaryBytes(raw!, root!, it.section.path);
+          // RFC 3516 §4.3: a content transfer encoding we cannot undo.
+          if (b === 'unknown-cte') throw new ImapNoError('UNKNOWN-CTE', 'Unknown content transfer encoding');
+          data = b;
+        } else data = sectionBytes(raw!, root!, it.section);
+        let label = `${it.binary ? 'BINARY' : 'BODY'}[${it.label}]`;
+        if (it.partial && data) {
+          label += `<${it.partial.offset}>`;
+          data = data.subarray(
+            Math.min(it.partial.offset, data.length),
+            Math.min(it.partial.offset + it.partial.length, data.length),
+          );
+        }
+        lit(label, data, it.binary && data !== null && data.includes(0));
+        break;
+      }
+    }
+  }
+  if (seenChanged && !flagsSent) parts.push(`FLAGS ${flagList(m.flags)}`);
+  s.write(`* ${seq} FETCH (`);
+  let first = true;
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      s.write(first ? p : ` ${p}`);
+      first = false;
+    } else s.write(p);
+  }
+  s.write(')\r\n');
+}

@@ -1,0 +1,171 @@
+// A selected mailbox as one session sees it: the sequence map, the changes not yet announced, and how
+// they are announced (RFC 9051 §7.5.1: no EXPUNGE while a command that uses sequence numbers runs;
+// RFC 7162 §3.2.10: VANISHED instead of EXPUNGE once QRESYNC is enabled).
+import type { Core } from '../core/context.js';
+import type { MailboxRecord, MessageRecord } from '../store/ports.js';
+import { loadMessages } from '../core/mailbox/messages.js';
+import { SeqMap } from './seq-map.js';
+import { formatSequenceSet } from './proto/sequence.js';
+import { flagList } from './proto/response.js';
+
+export interface SyncOutput {
+  send(line: string): void;
+  condstore: boolean;
+  qresync: boolean;
+}
+
+const PERMANENT = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+
+export class SelectedMailbox {
+  readonly map: SeqMap;
+  /** UIDs expunged elsewhere but still announced as existing to this client. */
+  readonly pendingExpunge = new Set<number>();
+  /** Keywords this client has been told about in FLAGS. */
+  readonly keywords = new Set<string>();
+  /** Modseqs of flag changes this session made and already reported. */
+  private readonly ownModseqs = new Set<number>();
+  private readonly pendingFlags = new Set<number>();
+  private pendingAppend = false;
+  /** Result of the last SEARCH ... RETURN (SAVE) (RFC 5182), as UIDs. */
+  saved: number[] = [];
+  gone = false;
+
+  constructor(
+    private readonly core: Core,
+    public box: MailboxRecord,
+    readonly readOnly: boolean,
+    uids: number[],
+    private lastChangeId: number,
+  ) {
+    this.map = new SeqMap(uids);
+  }
+
+  static async open(core: Core, box: MailboxRecord, readOnly: boolean): Promise<SelectedMailbox> {
+    // Take the feed position first: anything after it is replayed, duplicates are ignored.
+    const lastChangeId = await core.store.mail.latestChangeId();
+    const fresh = (await core.store.mail.getMailboxById(box.id)) ?? box;
+    const uids = await core.store.mail.listUids(box.id);
+    return new SelectedMailbox(core, fresh, readOnly, uids, lastChangeId);
+  }
+
+  flagsLine(): string {
+    return `* FLAGS ${flagList([...PERMANENT, ...this.keywords])}`;
+  }
+
+  permanentFlagsCode(): string {
+    return this.readOnly
+      ? 'PERMANENTFLAGS ()'
+      : `PERMANENTFLAGS ${flagList([...PERMANENT, ...this.keywords, '\\*'])}`;
+  }
+
+  /** Notes flags sent by this session so the change feed does not echo them back. */
+  noteOwnChange(modseq: number): void {
+    this.ownModseqs.add(modseq);
+  }
+
+  /** Keywords not yet announced: announce them with FLAGS first (RFC 9051 §7.3.5). */
+  learnKeywords(flags: readonly string[], out: SyncOutput): void {
+    let added = false;
+    for (const f of flags) {
+      if (!f.startsWith('\\') && !this.keywords.has(f)) {
+        this.keywords.add(f);
+        added = true;
+      }
+    }
+    if (added) out.send(this.flagsLine());
+  }
+
+  /** Reads the change feed and folds it into what is pending. */
+  async poll(): Promise<void> {
+    for (;;) {
+      const changes = await this.core.store.mail.changesSince(
+        this.lastChangeId,
+        { addressId: this.box.addressId },
+        1000,
+      );
+      for (const ch of changes) {
+        this.lastChangeId = ch.id;
+        if (ch.mailboxId !== this.box.id) continue;
+        switch (ch.kind) {
+          case 'append':
+            this.pendingAppend = true;
+            break;
+          case 'expunge':
+            if (ch.uid !== null && this.map.seqOf(ch.uid) > 0) this.pendingExpunge.add(ch.uid);
+            break;
+          case 'flags':
+            if (ch.uid !== null && !(ch.modseq !== null && this.ownModseqs.delete(ch.modseq)))
+              this.pendingFlags.add(ch.uid);
+            break;
+          case 'mailbox-delete':
+            this.gone = true;
+            break;
+          default:
+            break;
+        }
+      }
+      if (changes.length < 1000) break;
+    }
+    if (this.ownModseqs.size > 10000) this.ownModseqs.clear();
+  }
+
+  /** Sends what is pending. Expunges only when `allowExpunge` (RFC 9051 §7.5.1). */
+  async flush(out: SyncOutput, allowExpunge: boolean): Promise<void> {
+    if (allowExpunge && this.pendingExpunge.size > 0) {
+      const uids = [...this.pendingExpunge].sort((a, b) => a - b);
+      this.pendingExpunge.clear();
+      if (out.qresync) {
+        for (const u of uids) this.map.remove(u);
+        out.send(`* VANISHED ${formatSequenceSet(uids)}`);
+      } else {
+        // Highest sequence number first, so every number sent is still valid when it arrives.
+        for (const u of uids.reverse()) {
+          const seq = this.map.remove(u);
+          if (seq > 0) out.send(`* ${seq} EXPUNGE`);
+        }
+      }
+    }
+    if (this.pendingFlags.size > 0) {
+      const uids = [...this.pendingFlags].filter((u) => this.map.seqOf(u) > 0 && !this.pendingExpunge.has(u));
+      this.pendingFlags.clear();
+      const rows = await loadMessages(this.core, this.box.id, uids);
+      for (const m of rows) this.sendFlags(m, out, true);
+    }
+    if (this.pendingAppend) {
+      this.pendingAppend = false;
+      const before = this.map.size;
+      for (;;) {
+        const rows = await this.core.store.mail.listMessages(this.box.id, {
+          fromUid: this.map.maxUid + 1,
+          limit: 5000,
+        });
+        for (const r of rows) {
+          this.learnKeywords(r.flags, out);
+          this.map.push(r.uid);
+        }
+        if (rows.length < 5000) break;
+      }
+      if (this.map.size !== before) out.send(`* ${this.map.size} EXISTS`);
+    }
+    const fresh = await this.core.store.mail.getMailboxById(this.box.id);
+    if (fresh) this.box = fresh;
+  }
+
+  sendFlags(m: MessageRecord, out: SyncOutput, withUid: boolean): void {
+    const seq = this.map.seqOf(m.uid);
+    if (seq === 0) return;
+    this.learnKeywords(m.flags, out);
+    const parts = [];
+    if (withUid) parts.push(`UID ${m.uid}`);
+    parts.push(`FLAGS ${flagList(m.flags)}`);
+    if (out.condstore) parts.push(`MODSEQ (${m.modseq})`);
+    out.send(`* ${seq} FETCH (${parts.join(' ')})`);
+  }
+
+  /** Drops UIDs this session expunged itself (the feed will report them again; they are ignored). */
+  forget(uid: number): number {
+    this.pendingExpunge.delete(uid);
+    this.pendingFlags.delete(uid);
+    return this.map.remove(uid);
+  }
+}

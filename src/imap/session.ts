@@ -1,0 +1,314 @@
+// One IMAP connection: bytes in through the receiver, one command at a time through the state gate
+// and the command table, responses out with backpressure. Commands run strictly in order, so a
+// pipelined EXPUNGE never reaches a client in the middle of another command's responses.
+import type { Core } from '../core/context.js';
+import type { Connection } from '../server/listener.js';
+import { ImapReceiver } from './proto/receiver.js';
+import { encodeMailboxName } from './proto/mutf7.js';
+import { astr, str } from './proto/response.js';
+import type { ImapRequest } from './proto/tokens.js';
+import { isAtom } from './proto/tokens.js';
+import type { SessionState } from './state.js';
+import type { SelectedMailbox, SyncOutput } from './selected.js';
+import type { CommandResult, SessionApi } from './session-api.js';
+import type { ImapOptions } from './options.js';
+import type { ChangeWatcher } from './watcher.js';
+import { COMMANDS, isAllowed, type CommandSpec, type ImapCommand } from './command-table.js';
+import { capabilities } from './capabilities.js';
+import { toImapStatus } from './errors.js';
+
+const OUT_HIGH_WATER = 256 * 1024;
+const IN_HIGH_WATER = 1024 * 1024;
+
+export class ImapSession implements SessionApi {
+  state: SessionState = { kind: 'notAuthenticated', authFailures: 0 };
+  readonly enabled = new Set<string>();
+  private readonly receiver: ImapReceiver;
+  private outBuf: Array<string | Buffer> = [];
+  private outSize = 0;
+  private running = false;
+  private lineWaiter: ((line: string | null) => void) | null = null;
+  private syncChain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly cleanups: Array<() => void> = [];
+
+  readonly out: SyncOutput;
+
+  constructor(
+    readonly core: Core,
+    readonly conn: Connection,
+    readonly opts: ImapOptions,
+    private readonly watcher: ChangeWatcher,
+  ) {
+    this.receiver = new ImapReceiver({
+      maxLineLength: opts.maxLineLength,
+      maxLiteralSize: opts.maxMessageSize,
+    });
+    const self = this;
+    this.out = {
+      send: (line) => self.send(line),
+      get condstore() {
+        return self.enabled.has('CONDSTORE') || self.enabled.has('QRESYNC');
+      },
+      get qresync() {
+        return self.enabled.has('QRESYNC');
+      },
+    };
+  }
+
+  get utf8(): boolean {
+    return this.enabled.has('UTF8=ACCEPT') || this.enabled.has('IMAP4REV2');
+  }
+
+  get rev2(): boolean {
+    return this.enabled.has('IMAP4REV2');
+  }
+
+  start(): void {
+    this.attach();
+    this.conn.onShutdown(() => {
+      this.send('* BYE Server shutting down');
+      void this.flushOutput().finally(() => this.close());
+    });
+    this.send(`* OK [CAPABILITY ${this.capabilities().join(' ')}] Mailstead IMAP ready`);
+    void this.flushOutput();
+  }
+
+  private attach(): void {
+    const socket = this.conn.socket;
+    socket.on('data', this.onData);
+    socket.on('error', () => this.close());
+    socket.once('close', () => this.close());
+    socket.on('timeout', this.onTimeout);
+    this.armTimeout();
+  }
+
+  private armTimeout(): void {
+    const secs =
+      this.state.kind === 'notAuthenticated' ? this.opts.preAuthTimeoutSeconds : this.opts.idleTimeoutSeconds;
+    this.conn.socket.setTimeout(secs * 1000);
+  }
+
+  private readonly onTimeout = (): void => {
+    this.send('* BYE Autologout; idle for too long');
+    void this.flushOutput().finally(() => this.close());
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.closed) return;
+    this.receiver.push(chunk);
+    if (this.lineWaiter) this.deliverLine();
+    else if (!this.running) this.kick();
+    if (this.receiver.buffered > IN_HIGH_WATER) this.conn.socket.pause();
+  };
+
+  private kick(): void {
+    this.running = true;
+    this.loop()
+      .catch((e: unknown) => {
+        this.core.log.error({ err: e }, 'imap: session failed');
+        this.send('* BYE Internal error');
+        void this.flushOutput().finally(() => this.close());
+      })
+      .finally(() => {
+        this.running = false;
+      });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed && this.state.kind !== 'logout') {
+      const r = this.receiver.next();
+      switch (r.kind) {
+        case 'needMore':
+          this.conn.socket.resume();
+          return;
+        case 'needLiteral':
+          if (!r.nonSync) {
+            this.send('+ Ready for literal data');
+            await this.flushOutput();
+          }
+          break;
+        case 'error': {
+          const code = r.code ? `[${r.code}] ` : '';
+          this.send(`${r.tag ?? '*'} BAD ${code}${r.text}`);
+          if (r.fatal) {
+            this.send('* BYE Cannot continue after this error');
+            await this.flushOutput();
+            this.close();
+            return;
+          }
+          await this.flushOutput();
+          break;
+        }
+        case 'line':
+          break;
+        case 'request':
+          await this.execute(r.request);
+          break;
+      }
+    }
+  }
+
+  private async execute(req: ImapRequest): Promise<void> {
+    let name = req.command;
+    let args = req.args;
+    let uid = false;
+    if (name === 'UID') {
+      const sub = args[0];
+      if (!isAtom(sub)) return this.finish(req.tag, { status: 'BAD', text: 'UID needs a command' });
+      name = sub.value.toUpperCase();
+      args = args.slice(1);
+      uid = true;
+    }
+    const spec: CommandSpec | undefined = Object.hasOwn(COMMANDS, name)
+      ? COMMANDS[name as ImapCommand]
+      : undefined;
+    if (!spec || (uid && !spec.uid))
+      return this.finish(req.tag, { status: 'BAD', text: `Unknown command ${name.slice(0, 30)}` });
+    const gate = isAllowed(spec, this.state, this.conn.secure);
+    if (gate) return this.finish(req.tag, gate);
+    let result: CommandResult;
+    try {
+      result = await spec.handler({ session: this, tag: req.tag, name, uid, args });
+    } catch (e) {
+      const mapped = toImapStatus(e);
+      if (!mapped) this.core.log.error({ err: e, command: name }, 'imap: command failed');
+      result = mapped ?? { status: 'NO', code: 'SERVERBUG', text: 'Internal error; the error was logged' };
+    }
+    if (this.state.kind === 'selected' && !this.closed) {
+      // No EXPUNGE while answering a command that uses sequence numbers (RFC 9051 §7.5.1).
+      await this.syncSelected(!spec.usesSeqs || uid);
+    }
+    await this.finish(req.tag, result);
+    this.armTimeout();
+  }
+
+  private async finish(tag: string, r: CommandResult): Promise<void> {
+    const code = r.code ? `[${r.code}] ` : '';
+    this.send(`${tag} ${r.status} ${code}${r.text}`);
+    await this.flushOutput();
+    if (r.after) await r.after();
+  }
+
+  send(line: string): void {
+    this.write(`${line}\r\n`);
+  }
+
+  write(data: string | Buffer): void {
+    if (this.closed) return;
+    this.outBuf.push(data);
+    this.outSize += data.length;
+    if (this.outSize > OUT_HIGH_WATER) this.drainBuffer();
+  }
+
+  private drainBuffer(): boolean {
+    if (this.outBuf.length === 0 || this.closed) return true;
+    const parts = this.outBuf.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p));
+    this.outBuf = [];
+    this.outSize = 0;
+    return this.conn.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+
+  async flushOutput(): Promise<void> {
+    if (this.drainBuffer() || this.closed) return;
+    const socket = this.conn.socket;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  readLine(): Promise<string | null> {
+    this.receiver.expectLine();
+    return new Promise((resolve) => {
+      this.lineWaiter = resolve;
+      this.deliverLine();
+    });
+  }
+
+  private deliverLine(): void {
+    const waiter = this.lineWaiter;
+    if (!waiter) return;
+    const r = this.receiver.next();
+    if (r.kind === 'needMore') {
+      this.conn.socket.resume();
+      return;
+    }
+    this.lineWaiter = null;
+    waiter(r.kind === 'line' ? r.text : null);
+  }
+
+  capabilities(): string[] {
+    return capabilities({
+      state: this.state.kind,
+      secure: this.conn.secure,
+      canStartTls: this.conn.canStartTls,
+      maxMessageSize: this.opts.maxMessageSize,
+    });
+  }
+
+  mailboxName(name: string): string {
+    return this.utf8 ? str(name, true) : astr(encodeMailboxName(name));
+  }
+
+  selected(): SelectedMailbox {
+    if (this.state.kind !== 'selected') throw new Error('no mailbox selected');
+    return this.state.selected;
+  }
+
+  syncSelected(allowExpunge: boolean): Promise<void> {
+    const run = async () => {
+      if (this.state.kind !== 'selected' || this.closed) return;
+      const sel = this.state.selected;
+      await sel.poll();
+      await sel.flush(this.out, allowExpunge);
+      if (sel.gone) {
+        // The selected folder was deleted by another session (RFC 9051 §7.1.5: BYE or reselect).
+        this.send('* BYE The selected folder was deleted');
+        await this.flushOutput();
+        this.close();
+      }
+    };
+    this.syncChain = this.syncChain.then(run, run);
+    return this.syncChain;
+  }
+
+  watchChanges(fn: () => void): () => void {
+    if (this.state.kind === 'notAuthenticated' || this.state.kind === 'logout') return () => undefined;
+    const off = this.watcher.subscribe(this.state.account.addressId, fn);
+    this.cleanups.push(off);
+    return off;
+  }
+
+  async upgradeTls(): Promise<void> {
+    this.receiver.reset();
+    await this.conn.startTls();
+    // Anything the client sent before the handshake is gone (RFC 9051 §6.2.1 injection defence).
+    this.receiver.reset();
+    const socket = this.conn.socket;
+    socket.on('data', this.onData);
+    socket.on('error', () => this.close());
+    socket.on('timeout', this.onTimeout);
+    this.armTimeout();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.drainBuffer();
+    this.closed = true;
+    this.state = { kind: 'logout' };
+    for (const fn of this.cleanups.splice(0)) fn();
+    if (this.lineWaiter) {
+      const w = this.lineWaiter;
+      this.lineWaiter = null;
+      w(null);
+    }
+    this.conn.socket.end();
+    setTimeout(() => this.conn.socket.destroy(), 2000).unref();
+  }
+}
