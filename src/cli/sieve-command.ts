@@ -3,7 +3,7 @@
  * `.svtest` files (`testsuite`). This is the only Sieve module that touches the file
  * system; the engine itself stays pure.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { decodeEncodedWords } from '../mime/index.js';
 import {
@@ -16,7 +16,7 @@ import {
   type SieveEvent,
   type SieveResult,
 } from '../sieve/index.js';
-import { runTestsuite } from '../sieve/testsuite/runner.js';
+import { runTestsuiteFile } from '../sieve/testsuite/runner.js';
 
 /** The settings the differential reference was recorded with (see its README). */
 export const REFERENCE_RUN_OPTIONS: RunOptions = {
@@ -258,13 +258,55 @@ function loadInclude(dir: string, location: 'personal' | 'global', name: string)
   return { ok: true, script: r.script as CompiledScript };
 }
 
+function collectSvtests(path: string, out: string[]): void {
+  const st = statSync(path);
+  if (st.isDirectory()) {
+    for (const name of readdirSync(path).sort()) collectSvtests(join(path, name), out);
+  } else if (path.endsWith('.svtest') || path.endsWith('.svtest.in')) out.push(path);
+}
+
+/** Options: --skip-plugins is implied; files under plugins/extprograms are reported as skipped. */
+function testsuiteCommand(argv: string[]): number {
+  const files: string[] = [];
+  for (const p of argv) {
+    if (!existsSync(p)) {
+      process.stderr.write(`${p}: no such file or directory\n`);
+      return 2;
+    }
+    collectSvtests(resolve(p), files);
+  }
+  const io = {
+    readFile: (p: string): Uint8Array | null => {
+      try {
+        return readFileSync(p);
+      } catch {
+        return null;
+      }
+    },
+  };
+  let passed = 0;
+  let failed = 0;
+  for (const f of files) {
+    if (f.includes('/plugins/extprograms/')) {
+      process.stdout.write(`Test case: ${f}: SKIPPED (extprograms plugin not available)\n\n`);
+      continue;
+    }
+    const r = runTestsuiteFile(f, io, f.includes('/failures/'));
+    process.stdout.write(r.output + '\n');
+    passed += r.blocks - r.failed;
+    failed += r.failed;
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return failed ? 1 : 0;
+}
+
 export async function sieveCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'run':
       return runCommand(rest);
     case 'testsuite':
-      return runTestsuite(rest, (s) => process.stdout.write(s));
+      return testsuiteCommand(rest);
     default:
       process.stderr.write('usage: sieve run … | sieve testsuite PATH…\n');
       return 2;

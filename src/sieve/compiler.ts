@@ -224,16 +224,17 @@ class Compiler implements CompileCtx {
       if (cmd.block) this.block(cmd.block, false);
       return null;
     }
-    if (def.kind !== 'command') {
+    if (def.kind === 'test') {
       this.error(cmd, `invalid command '${cmd.name}': use test '${cmd.name}' inside an if command`);
       return null;
     }
-    return this.node(cmd, def, cmd.block);
+    const n = this.node(cmd, def, cmd.block);
+    return n && def.kind === 'both' ? { ...n, tags: { ...n.tags, '@command': true } } : n;
   }
 
   test(t: TestNode): CNode | null {
     const def = this.reg.commands.get(t.name);
-    if (!def || !this.defAvailable(def) || def.kind !== 'test') {
+    if (!def || !this.defAvailable(def) || def.kind === 'command') {
       if (def && def.kind === 'command' && this.defAvailable(def))
         this.error(t, `invalid test '${t.name}': it is a command`);
       else this.error(t, `unknown test '${t.name}'`);

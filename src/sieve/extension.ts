@@ -36,7 +36,8 @@ export type RunResult = Generator<SieveEvent, boolean, unknown>;
 
 export interface CommandDef {
   readonly name: string;
-  readonly kind: 'command' | 'test';
+  /** `both`: usable as a command and as a test (the node gets tag `@command` as a command). */
+  readonly kind: 'command' | 'test' | 'both';
   readonly tags?: readonly TagDef[];
   readonly positional?: readonly ArgKind[];
   /** Number of trailing positional arguments that may be omitted. */

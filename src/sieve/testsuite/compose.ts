@@ -1,0 +1,127 @@
+/**
+ * Outgoing messages the testsuite's simulated SMTP captures: redirected copies, vacation
+ * replies, notification mails and reject MDNs. Shaped like Pigeonhole's so the suite's
+ * checks on headers and envelopes see what they expect.
+ */
+import { encodeHeaderValue, flattenAddresses, parseAddressList } from '../../mime/index.js';
+import type { NotifyAction, VacationAction } from '../types.js';
+
+export interface OutgoingMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly raw: Uint8Array;
+}
+
+let counter = 0;
+const msgId = (): string => `<mailstead-sieve-${Date.now()}-${++counter}@localhost>`;
+const date = (): string => new Date().toUTCString().replace('GMT', '+0000');
+
+function build(headers: [string, string][], body: string): Uint8Array {
+  const h = headers.map(([n, v]) => `${n}: ${v}\r\n`).join('');
+  return Buffer.from(`${h}\r\n${body}`, 'utf8');
+}
+
+/** The original's From field when it names the envelope sender, else the bare address. */
+function replyTo(originalHeaders: readonly { name: string; value: string }[], sender: string): string {
+  for (const h of originalHeaders) {
+    if (h.name.toLowerCase() !== 'from') continue;
+    const addrs = flattenAddresses(parseAddressList(h.value));
+    if (addrs.some((a) => a.valid && a.address.toLowerCase() === sender.toLowerCase())) return h.value;
+  }
+  return `<${sender}>`;
+}
+
+export function composeVacation(
+  a: VacationAction,
+  originalHeaders: readonly { name: string; value: string }[],
+): OutgoingMessage {
+  const refs = originalHeaders.find((h) => h.name.toLowerCase() === 'references')?.value;
+  const headers: [string, string][] = [
+    ['X-Sieve', 'Mailstead Sieve'],
+    ['Message-ID', msgId()],
+    ['Date', date()],
+    ['From', a.from !== undefined ? encodePhrase(a.from) : `<${a.replyFrom}>`],
+    ['To', replyTo(originalHeaders, a.to)],
+    ['Subject', encodeHeaderValue(a.replySubject)],
+  ];
+  if (a.inReplyTo) {
+    headers.push(['In-Reply-To', a.inReplyTo]);
+    headers.push(['References', refs ? `${refs} ${a.inReplyTo}` : a.inReplyTo]);
+  }
+  headers.push(
+    ['Auto-Submitted', 'auto-replied (vacation)'],
+    ['Precedence', 'bulk'],
+    ['MIME-Version', '1.0'],
+  );
+  let body: string;
+  if (a.mime) body = a.reason;
+  else {
+    headers.push(['Content-Type', 'text/plain; charset=utf-8'], ['Content-Transfer-Encoding', '8bit']);
+    body = a.reason;
+  }
+  const raw = a.mime
+    ? Buffer.from(`${headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}${a.reason}`, 'utf8')
+    : build(headers, body);
+  return { from: '', to: a.to, raw };
+}
+
+/** Encode the display-name part of an address when it has non-ASCII text. */
+function encodePhrase(v: string): string {
+  const m = /^(.*?)\s*(<[^>]*>)\s*$/.exec(v);
+  if (!m || !/[^\x20-\x7e]/.test(m[1]!)) return v;
+  return `${encodeHeaderValue(m[1]!.replace(/^"|"$/g, ''))} ${m[2]}`;
+}
+
+export function composeNotify(a: NotifyAction, envelopeFrom: string, defaultFrom: string): OutgoingMessage[] {
+  const m = a.mailto;
+  if (!m) return [];
+  const subject = a.message ?? m.subject ?? 'Notification of new message';
+  const headers: [string, string][] = [
+    ['X-Sieve', 'Mailstead Sieve'],
+    ['Message-ID', msgId()],
+    ['Date', date()],
+    ['From', a.from ?? defaultFrom],
+    ...(m.to.length ? ([['To', m.to.join(', ')]] as [string, string][]) : []),
+    ...(m.cc.length ? ([['Cc', m.cc.join(', ')]] as [string, string][]) : []),
+    ['Subject', encodeHeaderValue(subject)],
+    ...m.headers.map((h) => [h.name, h.value] as [string, string]),
+    ['Auto-Submitted', 'auto-notified'],
+    ['Precedence', 'bulk'],
+    ['MIME-Version', '1.0'],
+    ['Content-Type', 'text/plain; charset=utf-8'],
+    ['Content-Transfer-Encoding', '8bit'],
+  ];
+  const raw = build(headers, m.body ?? a.message ?? 'Notification of new message.\r\n');
+  return [...m.to, ...m.cc, ...m.bcc].map((to) => ({ from: envelopeFrom, to, raw }));
+}
+
+export function composeReject(
+  reason: string,
+  sender: string,
+  recipient: string,
+  subject: string,
+  original: Uint8Array,
+): OutgoingMessage {
+  const boundary = `mailstead-${Date.now()}-${++counter}`;
+  const headers: [string, string][] = [
+    ['X-Sieve', 'Mailstead Sieve'],
+    ['Message-ID', msgId()],
+    ['Date', date()],
+    ['From', 'Postmaster <postmaster@example.com>'],
+    ['To', `<${sender}>`],
+    ['Subject', encodeHeaderValue(`Rejected: ${subject}`)],
+    ['Auto-Submitted', 'auto-replied (rejected)'],
+    ['Precedence', 'bulk'],
+    ['MIME-Version', '1.0'],
+    ['Content-Type', `multipart/report; report-type=disposition-notification; boundary="${boundary}"`],
+  ];
+  const body =
+    `This is a MIME-encapsulated message\r\n\r\n--${boundary}\r\n` +
+    `Content-Type: text/plain; charset=utf-8\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: 8bit\r\n\r\n` +
+    `Your message to <${recipient}> was automatically rejected:\r\n${reason}\r\n` +
+    `\r\n--${boundary}\r\nContent-Type: message/disposition-notification\r\n\r\n` +
+    `Reporting-UA: localhost; Mailstead Sieve\r\nFinal-Recipient: rfc822; ${recipient}\r\n` +
+    `Disposition: automatic-action/MDN-sent-automatically; deleted\r\n` +
+    `\r\n--${boundary}\r\nContent-Type: message/rfc822\r\n\r\n${Buffer.from(original).toString('utf8')}\r\n--${boundary}--\r\n`;
+  return { from: '', to: sender, raw: build(headers, body) };
+}
