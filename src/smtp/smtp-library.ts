@@ -1,0 +1,50 @@
+// The seam with the `smtp-server` library, which does the SMTP wire protocol (RFC 5321 parsing,
+// PIPELINING, STARTTLS, AUTH exchanges, DATA dot-unstuffing); every decision stays ours.
+// Two behaviours the library does not offer as options are set per connection here, pinned to the
+// library version in package.json and covered by the protocol tests:
+//  - no AUTH advertised or accepted before TLS (RFC 8314 / our policy);
+//  - our own enhanced status codes (RFC 3463) when a reply text starts with one.
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { Socket } from 'node:net';
+
+interface LibConnection {
+  secure: boolean;
+  _isSupported(cmd: string): boolean;
+  send(code: number, data: unknown, context?: unknown): void;
+}
+
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+export function createLibraryServer(options: SMTPServerOptions): SMTPServer {
+  return new SMTPServer(options);
+}
+
+/** Hands an accepted socket (plain, or TLS for implicit-TLS ports) to the library. */
+export function attachSocket(
+  server: SMTPServer,
+  socket: Socket,
+  info: { remoteAddress: string; remotePort: number; authNeedsTls: boolean },
+): void {
+  const s = server as unknown as {
+    connect(socket: Socket, opts: Record<string, unknown>): void;
+    connections: Set<LibConnection>;
+  };
+  s.connect(socket, { remoteAddress: info.remoteAddress, remotePort: info.remotePort });
+  const conn = [...s.connections].at(-1);
+  if (!conn) return;
+  const isSupported = conn._isSupported.bind(conn);
+  conn._isSupported = (cmd: string) =>
+    cmd === 'AUTH' && info.authNeedsTls && !conn.secure ? false : isSupported(cmd);
+  const send = conn.send.bind(conn);
+  conn.send = (code: number, data: unknown, context?: unknown) => {
+    if (typeof data === 'string' && ENHANCED.test(data)) return send(code, data, false);
+    return send(code, data, context);
+  };
+}
+
+/** An error the library turns into an SMTP reply: `code` and the enhanced code lead the text. */
+export function smtpError(code: number, enhanced: string, text: string): Error & { responseCode: number } {
+  const e = new Error(`${enhanced} ${text}`) as Error & { responseCode: number };
+  e.responseCode = code;
+  return e;
+}
