@@ -38,6 +38,30 @@ function decodeUnicode(body: string): string | null {
 /** Compile one string literal. */
 export function compileString(s: string, opts: StringCompileOptions, errors: string[] = []): CStr {
   if (!s.includes('${') || (!opts.encodedCharacter && !opts.variables)) return s;
+  // Encoded characters are decoded first; the result is then read for variables
+  // (RFC 5229 §3: "dear${hex:20 24 7b 4e}ame}" references ${Name}).
+  if (opts.encodedCharacter) {
+    s = decodeEncodedCharacters(s, errors);
+    if (!opts.variables || !s.includes('${')) return s;
+  }
+  return templateOf(s, opts, errors);
+}
+
+/** Replace every valid ${hex:…} / ${unicode:…} in a string. */
+export function decodeEncodedCharacters(s: string, errors: string[] = []): string {
+  return s.replace(/\$\{(hex|unicode):([^}]*)\}/gi, (all, kind: string, body: string) => {
+    if (body.trim() === '') return all;
+    try {
+      const d = kind.toLowerCase() === 'hex' ? decodeHex(body) : decodeUnicode(body);
+      return d ?? all;
+    } catch (e) {
+      errors.push((e as Error).message);
+      return all;
+    }
+  });
+}
+
+function templateOf(s: string, opts: StringCompileOptions, errors: string[]): CStr {
   const parts: TemplatePart[] = [];
   let lit = '';
   let i = 0;
@@ -50,22 +74,6 @@ export function compileString(s: string, opts: StringCompileOptions, errors: str
     lit += s.slice(i, j);
     const close = s.indexOf('}', j + 2);
     const inner = close < 0 ? null : s.slice(j + 2, close);
-    if (inner !== null && opts.encodedCharacter) {
-      const m = /^(hex|unicode):([\s\S]*)$/i.exec(inner);
-      if (m) {
-        let decoded: string | null = null;
-        try {
-          decoded = m[1]!.toLowerCase() === 'hex' ? decodeHex(m[2]!) : decodeUnicode(m[2]!);
-        } catch (e) {
-          errors.push((e as Error).message);
-        }
-        if (decoded !== null && m[2]!.trim() !== '') {
-          lit += decoded;
-          i = close + 1;
-          continue;
-        }
-      }
-    }
     if (inner !== null && opts.variables) {
       if (/^[0-9]+$/.test(inner)) {
         if (lit) parts.push(lit);

@@ -156,8 +156,6 @@ const exists: CommandDef = {
   *run(rt, node) {
     const names = rt.expand(node.args[0]);
     const sources = headerSources(rt, node);
-    if (node.tags['anychild'] !== undefined)
-      return sources.some((s) => names.every((n) => s.rawValues(n).length > 0));
     return names.every((n) => sources.some((s) => s.rawValues(n).length > 0));
   },
 };

@@ -13,7 +13,7 @@ export function validFieldName(n: string): boolean {
 
 function validValue(v: string): boolean {
   // Line breaks only as folding (followed by whitespace); no other control characters.
-  return !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(v) && !/\r?\n(?![ \t])/.test(v.replace(/\r?\n$/, ''));
+  return !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(v);
 }
 
 function isProtected(rt: Runtime, name: string, op: 'add' | 'delete'): boolean {
@@ -31,7 +31,7 @@ function fold(name: string, value: string): string {
   for (const w of words) {
     if (line.length + 1 + w.length > 78 && line.length > name.length + 1) {
       lines.push(line);
-      line = `\t${w}`;
+      line = ` ${w}`;
     } else line += ` ${w}`;
   }
   lines.push(line);
@@ -57,7 +57,7 @@ export const editheaderExtension: Extension = {
       // eslint-disable-next-line require-yield
       *run(rt, node) {
         const name = rt.expandOne(node.args[0]);
-        const value = rt.expandOne(node.args[1]).replace(/\r?\n$/, '');
+        const value = rt.expandOne(node.args[1]).replace(/(\r?\n)+$/, '');
         if (!validFieldName(name)) rt.fail(`addheader action: specified field name '${name}' is invalid`);
         if (!validValue(value)) rt.fail(`addheader action: specified value '${value}' is invalid`);
         if (isProtected(rt, name, 'add')) {
@@ -69,7 +69,7 @@ export const editheaderExtension: Extension = {
         const max = rt.options.maxHeaderSize;
         if (max !== undefined && Buffer.byteLength(`${name}: ${value}`) > max)
           rt.fail(`addheader action: header field '${name}' exceeds size limit`);
-        const encoded = encodeHeaderValue(value.replace(/\r?\n([ \t])/g, '$1'));
+        const encoded = encodeHeaderValue(value.replace(/\r?\n([ \t])/g, '$1').replace(/\r?\n/g, ' '));
         rt.message.addHeader(
           name,
           fold(name, encoded).slice(name.length + 2),

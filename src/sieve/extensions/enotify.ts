@@ -40,7 +40,7 @@ const UNSAFE = [
 function parseRecipients(s: string): string[] | null {
   if (s === '') return [];
   const out: string[] = [];
-  for (const part of s.split(',')) {
+  for (const part of s.split(/,|%2[cC]/)) {
     const d = pctDecode(part);
     if (d === null) return null;
     const a = parseAddrSpec(d.trim());

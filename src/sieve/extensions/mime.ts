@@ -26,13 +26,16 @@ export const foreverypartExtension: Extension = {
       block: 'required',
       *run(rt, node) {
         const name = node.tags['name'] !== undefined ? rt.expandOne(node.tags['name']) : undefined;
-        const base = currentPart(rt) ?? rt.message.root;
+        // The outermost loop visits the message itself first; nested loops visit the
+        // current part's descendants.
+        const cur = currentPart(rt);
+        const parts = cur ? descendants(cur) : [rt.message.root, ...descendants(rt.message.root)];
         let stack = rt.state.get(FOREVERYPART_STATE) as MimePart[] | undefined;
         if (!stack) {
           stack = [];
           rt.state.set(FOREVERYPART_STATE, stack);
         }
-        for (const part of descendants(base)) {
+        for (const part of parts) {
           stack.push(part);
           try {
             yield* rt.execBlock(node.block ?? []);

@@ -33,9 +33,14 @@ export class SieveMessage {
 
   /** Size with bare LF counted as CRLF (what the message would be on the wire). */
   get size(): number {
-    let n = this.raw.length;
-    for (let i = 0; i < this.raw.length; i++) if (this.raw[i] === 10 && this.raw[i - 1] !== 13) n++;
-    return n;
+    const crlfSize = (b: Uint8Array): number => {
+      let n = b.length;
+      for (let i = 0; i < b.length; i++) if (b[i] === 10 && b[i - 1] !== 13) n++;
+      return n;
+    };
+    if (!this.edited) return crlfSize(this.raw);
+    const head = this.hdrs.reduce((s, h) => s + crlfSize(Buffer.from(h.raw, 'utf8')) + 2, 2);
+    return head + crlfSize(this.raw.subarray(this.root.headerEnd));
   }
 
   get headers(): readonly EditableHeader[] {

@@ -45,8 +45,8 @@ interface Scope {
 type ResultAction = SieveAction & { readonly line: number };
 
 export class Runtime {
-  readonly limits: SieveLimits;
   readonly options: RunOptions;
+  private limitsCache: { from: unknown; limits: SieveLimits } | undefined;
   message: SieveMessage;
   envelope: Envelope;
   readonly globals: Map<string, string>;
@@ -70,7 +70,6 @@ export class Runtime {
     envelope: Envelope,
     options: RunOptions,
   ) {
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.options = options;
     this.message = message;
     this.envelope = envelope;
@@ -78,6 +77,13 @@ export class Runtime {
   }
 
   // ---- limits and errors -------------------------------------------------
+
+  /** Effective limits; re-read when the options' limits object is replaced. */
+  get limits(): SieveLimits {
+    const from = this.options.limits;
+    if (this.limitsCache?.from !== from) this.limitsCache = { from, limits: { ...DEFAULT_LIMITS, ...from } };
+    return this.limitsCache!.limits;
+  }
 
   step(n = 1): void {
     this.steps += n;

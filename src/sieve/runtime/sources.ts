@@ -85,6 +85,12 @@ export function mimeOptionValues(rt: Runtime, node: CNode, header: string, value
     }
     return out;
   }
+  if (h === 'content-disposition') {
+    return values.map((v) => {
+      const t = v.split(';')[0]!.trim().toLowerCase();
+      return opt === 'subtype' ? '' : t;
+    });
+  }
   if (h !== 'content-type') return [];
   return values.map((v) => {
     const ct = parseContentType(v, '/');

@@ -78,6 +78,8 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
     const r = compile(Buffer.from(src).toString('utf8'), { name, extensions: [ext] });
     if (!r.ok) {
       st.errors.push(...r.errors.map((e) => e.message));
+      // Pigeonhole logs a final summary error after the individual ones.
+      st.errors.push(`failed to compile script ${path}`);
       return { dir: posix.dirname(full) };
     }
     return { script: r.script, dir: posix.dirname(full) };
@@ -132,9 +134,16 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
         case 'fileinto':
           if (!store(rt, a.mailbox, a.create, a.flags, currentRaw(rt, a.headers))) return false;
           break;
-        case 'redirect':
-          send({ from: redirectFrom(), to: a.address, raw: currentRaw(rt, a.headers) });
+        case 'redirect': {
+          // Loop protection: a copy we redirected before comes back (Pigeonhole's X-Sieve-Redirected-From).
+          const me = st.get('sieve_user_email') ?? rt.envelope.to;
+          const marks = rt.message.values('x-sieve-redirected-from').map((v) => v.trim().toLowerCase());
+          if (marks.includes(me.toLowerCase()) || marks.includes(rt.envelope.to.toLowerCase())) break;
+          const raw = currentRaw(rt, a.headers);
+          const from = rt.envelope.from === '' ? '' : redirectFrom();
+          send({ from, to: a.address, raw: Buffer.concat([Buffer.from(`X-Sieve-Redirected-From: ${me}\r\n`), raw]) });
           break;
+        }
         case 'reject':
           if (rt.envelope.from)
             send(
