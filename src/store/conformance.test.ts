@@ -134,16 +134,13 @@ function queueItem(i: number, over: Partial<NewQueueItem> = {}): NewQueueItem {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Appends from a separate node process: the server and the admin CLI writing the same store. */
-function appendFromChild(options: OpenStoreOptions, mailboxId: number, count: number): Promise<void> {
+/** Runs `body` (with `store` open on `options`) in a separate node process: another server or the CLI. */
+function inChild(options: OpenStoreOptions, body: string): Promise<void> {
   const openUrl = new URL('./open.js', import.meta.url).href;
   const script = `
     const { openStore } = await import(${JSON.stringify(openUrl)});
     const store = await openStore(JSON.parse(process.argv[1]));
-    for (let i = 0; i < ${count}; i++) {
-      await store.mail.appendMessage({ mailboxId: ${mailboxId}, blobHash: '${HASH_A}', size: 1, internalDate: 0, flags: [] });
-    }
-    await store.close();`;
+    try { ${body} } finally { await store.close(); }`;
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -153,6 +150,14 @@ function appendFromChild(options: OpenStoreOptions, mailboxId: number, count: nu
     );
   });
 }
+
+const appendFromChild = (options: OpenStoreOptions, mailboxId: number, count: number) =>
+  inChild(
+    options,
+    `for (let i = 0; i < ${count}; i++) {
+      await store.mail.appendMessage({ mailboxId: ${mailboxId}, blobHash: '${HASH_A}', size: 1, internalDate: 0, flags: [] });
+    }`,
+  );
 
 function conformance(kind: Dialect, skipReason: string | undefined): void {
   const it = (name: string, fn: (store: Store, h: Handle) => Promise<void>) =>
@@ -190,6 +195,32 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         const again = await h.openAnother();
         assert.equal((await again.directory.getAddress(s.address.id))?.localPart, 'alice');
         assert.deepEqual(await again.mail.listUids(s.inbox.id), [1]);
+      });
+
+      test('migrates a fresh store opened by several processes at once', async (t) => {
+        if (skipReason !== undefined) {
+          t.skip(skipReason);
+          return;
+        }
+        const dataDir = mkdtempSync(join(tmpdir(), 'ms-conf-'));
+        const schema = `${RUN}_${++schemaCount}`;
+        const options: OpenStoreOptions =
+          kind === 'sqlite' ? { kind, dataDir } : { kind, dataDir, url: PG_URL, schema };
+        try {
+          await Promise.all(
+            [1, 2, 3].map((i) => inChild(options, `await store.directory.createOrg('org-${i}');`)),
+          );
+          const store = await openStore(options);
+          try {
+            for (const i of [1, 2, 3]) assert.ok(await store.directory.findOrgByName(`org-${i}`));
+            assert.deepEqual(await store.checkIntegrity(), []);
+          } finally {
+            await store.close();
+          }
+        } finally {
+          if (kind === 'postgres') await pgQuery(`drop schema if exists ${schema} cascade`);
+          rmSync(dataDir, { recursive: true, force: true });
+        }
       });
 
       it('keeps blobs under the data directory', async (store) => {

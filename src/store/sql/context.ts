@@ -53,7 +53,7 @@ export interface Exec {
   current(): TxScope | undefined;
 }
 
-const FEED_INSERT_CHUNK = 500;
+const FEED_INSERT_CHUNK = 1000;
 
 export class TransactionRunner {
   readonly #als = new AsyncLocalStorage<Frame>();

@@ -7,6 +7,8 @@ import type { SqlEngine } from '../engine.js';
 import type { Database } from '../schema.js';
 
 const INT8_OID = 20;
+const UNIQUE_VIOLATION = '23505';
+const DUPLICATE_SCHEMA = '42P06';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export const postgresCapabilities: Capabilities = Object.freeze({
@@ -34,6 +36,16 @@ export function assertSchemaName(schema: string): void {
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${JSON.stringify(schema)}`);
 }
 
+/** Two processes opening a fresh store may both create the schema: IF NOT EXISTS still races in the catalog. */
+async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== UNIQUE_VIOLATION && code !== DUPLICATE_SCHEMA) throw e;
+  }
+}
+
 export async function openPostgres(opts: PostgresOptions): Promise<SqlEngine> {
   if (opts.schema !== undefined) assertSchemaName(opts.schema);
   const pool = new pg.Pool({
@@ -48,9 +60,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<SqlEngine> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let schema: string;
   try {
-    if (opts.schema !== undefined) {
-      await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
-    }
+    if (opts.schema !== undefined) await createSchema(db, opts.schema);
     const r = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
     const current = r.rows[0]?.schema;
     if (current === null || current === undefined)
