@@ -227,7 +227,14 @@ export interface RunOptions {
     readonly minPeriod?: number;
     readonly maxPeriod?: number;
     readonly defaultSubject?: string;
+    /** "%$" or "%{subject}" stands for the original subject. */
     readonly subjectTemplate?: string;
+    /** Also count the original recipient (ORCPT) as "me" (default false). */
+    readonly useOriginalRecipient?: boolean;
+    /** Require one of "my" addresses in To/Cc/Bcc (default true). */
+    readonly checkRecipient?: boolean;
+    /** Reply subjects longer than this many bytes are cut with an ellipsis (default 256). */
+    readonly maxSubjectLength?: number;
   };
   readonly spamtest?: SpamTestConfig;
   readonly virustest?: SpamTestConfig;

@@ -30,7 +30,7 @@ function allParts(part: MimePart, out: MimePart[] = []): MimePart[] {
 }
 
 /** Plain text of an HTML part, for :text (RFC 5173 §5.2 lets us strip markup). */
-function htmlToText(html: string): string {
+export function htmlToText(html: string): string {
   return html
     .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '')
     .replace(/<[^>]*>/g, '')

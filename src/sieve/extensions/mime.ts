@@ -4,6 +4,7 @@
  */
 import type { Extension } from '../extension.js';
 import { bodyText, type MimePart } from '../../mime/index.js';
+import { htmlToText } from './body.js';
 import { BreakSignal } from '../runtime/runtime.js';
 import { FOREVERYPART_STATE, currentPart } from '../runtime/sources.js';
 
@@ -93,8 +94,10 @@ export const extracttextExtension: Extension = {
       *run(rt, node) {
         const part = currentPart(rt);
         let text = '';
-        if (part && part.contentType.type === 'text' && part.children.length === 0)
+        if (part && part.contentType.type === 'text' && part.children.length === 0) {
           text = bodyText(rt.message.raw, part);
+          if (part.contentType.subtype === 'html') text = htmlToText(text);
+        }
         const first = node.tags['first'];
         if (typeof first === 'number') text = [...text].slice(0, first).join('');
         for (const m of ['lower', 'upper', 'lowerfirst', 'upperfirst', 'quotewildcard', 'length']) {

@@ -35,6 +35,7 @@ function suppression(
   rt: Runtime,
   sender: string | null,
   mine: readonly string[],
+  checkRecipient: boolean,
 ): { reason?: string; via?: string } {
   if (!sender) return { reason: 'null envelope sender' };
   const local = sender.slice(0, sender.lastIndexOf('@')).toLowerCase();
@@ -61,7 +62,21 @@ function suppression(
         const hit = mine.find((m) => sameAddress(m, a.address));
         if (hit) return { via: a.address };
       }
-  return { reason: 'recipient not in To/Cc/Bcc' };
+  return checkRecipient ? { reason: 'recipient not in To/Cc/Bcc' } : {};
+}
+
+/** Cut to at most `max` UTF-8 bytes, ending with an ellipsis when cut. */
+function limitSubject(s: string, max: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= max) return s;
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    const b = Buffer.byteLength(ch, 'utf8');
+    if (n + b > max - 3) break;
+    out += ch;
+    n += b;
+  }
+  return `${out}\u2026`;
 }
 
 export const vacationExtension: Extension = {
@@ -109,18 +124,20 @@ export const vacationExtension: Extension = {
         const env = rt.envelope;
         const sender =
           env.from === '' || env.from === '<>' ? null : (parseAddrSpec(env.from)?.address ?? null);
-        const user = [env.to, env.origTo ?? env.to, ...(rt.options.userAddresses ?? [])]
+        const user = [env.to, ...(cfg.useOriginalRecipient && env.origTo ? [env.origTo] : []), ...(rt.options.userAddresses ?? [])]
           .map((a) => parseAddrSpec(a)?.address)
           .filter((a): a is string => !!a);
         const mine = [...user, ...addresses.map(addrOf).filter((a): a is string => !!a)];
-        const s = suppression(rt, sender, mine);
+        const s = suppression(rt, sender, mine, cfg.checkRecipient ?? true);
         const original = rt.message.values('subject')[0];
-        const template = cfg.subjectTemplate ?? 'Auto: %$';
-        const replySubject =
+        const template = cfg.subjectTemplate || 'Auto: %$';
+        const replySubject = limitSubject(
           subject ??
-          (original !== undefined && original.trim() !== ''
-            ? template.replace('%$', original.trim())
-            : (cfg.defaultSubject ?? 'Automated reply'));
+            (original !== undefined && original.trim() !== ''
+              ? template.replace(/%\$|%\{subject\}/g, () => original.trim())
+              : cfg.defaultSubject || 'Automated reply'),
+          cfg.maxSubjectLength ?? 256,
+        );
         const replyFrom = (from && addrOf(from)) ?? s.via ?? user[0] ?? env.to;
         const trackingKey =
           handle ??

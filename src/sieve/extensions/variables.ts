@@ -87,7 +87,22 @@ export const variablesExtension: Extension = {
       *run(rt, node) {
         const name = rt.expandOne(node.args[0]);
         let value = rt.expandOne(node.args[1]);
-        for (const m of (node.data as string[] | undefined) ?? []) value = applyModifier(m, value);
+        const max = rt.limits.maxVariableSize;
+        for (const m of (node.data as string[] | undefined) ?? []) {
+          if ((m === 'quotewildcard' || m === 'quoteregex' || m === 'encodeurl') && Buffer.byteLength(value) > max / 4) {
+            // Escape per character so truncation at the size limit never splits an escape.
+            let out = '';
+            let size = 0;
+            for (const ch of value) {
+              const piece = applyModifier(m, ch);
+              const n = Buffer.byteLength(piece);
+              if (size + n > max) break;
+              out += piece;
+              size += n;
+            }
+            value = out;
+          } else value = applyModifier(m, value);
+        }
         rt.setVariable(name, value);
         return true;
       },

@@ -22,9 +22,15 @@ function build(headers: [string, string][], body: string): Uint8Array {
 }
 
 /** The original's From field when it names the envelope sender, else the bare address. */
-function replyTo(originalHeaders: readonly { name: string; value: string }[], sender: string): string {
+function replyTo(originalHeaders: readonly { name: string; value: string }[], sender: string, ignoreEnvelope: boolean): string {
+  if (ignoreEnvelope) {
+    for (const n of ['sender', 'from']) {
+      const h = originalHeaders.find((x) => x.name.toLowerCase() === n);
+      if (h) return h.value;
+    }
+  }
   for (const h of originalHeaders) {
-    if (h.name.toLowerCase() !== 'from') continue;
+    if (!['from', 'sender', 'reply-to', 'resent-from', 'resent-sender'].includes(h.name.toLowerCase())) continue;
     const addrs = flattenAddresses(parseAddressList(h.value));
     if (addrs.some((a) => a.valid && a.address.toLowerCase() === sender.toLowerCase())) return h.value;
   }
@@ -34,6 +40,7 @@ function replyTo(originalHeaders: readonly { name: string; value: string }[], se
 export function composeVacation(
   a: VacationAction,
   originalHeaders: readonly { name: string; value: string }[],
+  opts: { envelopeFrom?: string; ignoreEnvelope?: boolean } = {},
 ): OutgoingMessage {
   const refs = originalHeaders.find((h) => h.name.toLowerCase() === 'references')?.value;
   const headers: [string, string][] = [
@@ -41,7 +48,7 @@ export function composeVacation(
     ['Message-ID', msgId()],
     ['Date', date()],
     ['From', a.from !== undefined ? encodePhrase(a.from) : `<${a.replyFrom}>`],
-    ['To', replyTo(originalHeaders, a.to)],
+    ['To', replyTo(originalHeaders, a.to, opts.ignoreEnvelope ?? false)],
     ['Subject', encodeHeaderValue(a.replySubject)],
   ];
   if (a.inReplyTo) {
@@ -62,7 +69,7 @@ export function composeVacation(
   const raw = a.mime
     ? Buffer.from(`${headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}${a.reason}`, 'utf8')
     : build(headers, body);
-  return { from: '', to: a.to, raw };
+  return { from: opts.envelopeFrom ?? '', to: a.to, raw };
 }
 
 /** Encode the display-name part of an address when it has non-ASCII text. */

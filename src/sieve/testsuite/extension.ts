@@ -157,7 +157,13 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
             );
           break;
         case 'vacation':
-          if (a.send) send(composeVacation(a, rt.message.headers));
+          if (a.send)
+            send(
+              composeVacation(a, rt.message.headers, {
+                ...(st.bool('sieve_vacation_send_from_recipient', false) ? { envelopeFrom: rt.envelope.to } : {}),
+                ignoreEnvelope: st.bool('sieve_vacation_to_header_ignore_envelope', false),
+              }),
+            );
           break;
         case 'notify': {
           const cfg = st.get('sieve_notify_mailto_envelope_from')?.trim().toLowerCase();

@@ -69,10 +69,14 @@ export class TestsuiteState {
       return Number(m[1]) * mult;
     };
     o.recipientDelimiter = this.get('recipient_delimiter') ?? '+';
+    const userEmail = this.get('sieve_user_email');
+    o.userAddresses = userEmail ? [userEmail] : [];
     o.vacation = {
       defaultPeriod: num('sieve_vacation_default_period') ?? 7 * 86400,
       minPeriod: num('sieve_vacation_min_period') ?? 86400,
       maxPeriod: num('sieve_vacation_max_period') ?? 90 * 86400,
+      useOriginalRecipient: this.bool('sieve_vacation_use_original_recipient', false),
+      checkRecipient: this.bool('sieve_vacation_check_recipient', true),
       ...(this.get('sieve_vacation_default_subject') !== undefined
         ? { defaultSubject: this.get('sieve_vacation_default_subject')! }
         : {}),
@@ -107,6 +111,11 @@ export class TestsuiteState {
     const mh = size('sieve_editheader_max_header_size');
     if (mh !== undefined) o.maxHeaderSize = mh;
     else delete o.maxHeaderSize;
+  }
+
+  bool(k: string, def: boolean): boolean {
+    const v = this.get(k);
+    return v === undefined ? def : /^(yes|true|1)$/i.test(v.trim());
   }
 
   private testConfig(kind: 'spamtest' | 'virustest', top: number): SpamTestConfig | undefined {
