@@ -220,7 +220,8 @@ export function startQueueWorker(core: Core, opts: QueueWorkerOptions): QueueWor
         delays.push({
           ...dsnBase,
           action: 'delayed',
-          status: statusOf(result.code, result.text, '4.4.1'),
+          // a delayed action carries a transient class whatever the last reply said
+          status: statusOf(result.code, result.text, '4.4.1').replace(/^5/, '4'),
           willRetryUntil: queuedAt + lifetimeMs,
         });
       }
