@@ -44,14 +44,14 @@ export class ImapSession implements SessionApi {
       maxLineLength: opts.maxLineLength,
       maxLiteralSize: opts.maxMessageSize,
     });
-    const self = this;
+    const enabled = this.enabled;
     this.out = {
-      send: (line) => self.send(line),
+      send: (line) => this.send(line),
       get condstore() {
-        return self.enabled.has('CONDSTORE') || self.enabled.has('QRESYNC');
+        return enabled.has('CONDSTORE') || enabled.has('QRESYNC');
       },
       get qresync() {
-        return self.enabled.has('QRESYNC');
+        return enabled.has('QRESYNC');
       },
     };
   }
