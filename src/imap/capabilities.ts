@@ -29,14 +29,14 @@ export const AUTHENTICATED_EXTENSIONS = [
   'STATUS=SIZE',
   'MULTIAPPEND',
   'BINARY',
-  'UTF8=ACCEPT',
   'WITHIN',
   'QUOTA',
   'QUOTA=RES-STORAGE',
 ];
 
 export function capabilities(c: CapabilityInput): string[] {
-  const base = ['IMAP4rev1', 'IMAP4rev2'];
+  // IMAP4rev2 and UTF8=ACCEPT are not advertised yet: rev2 mode and UTF-8 APPEND are not complete.
+  const base = ['IMAP4rev1'];
   if (c.state === 'notAuthenticated') {
     if (!c.secure) {
       // Before TLS: no way to send a password (RFC 9051 §6.2.3, LOGINDISABLED; no AUTH= mechanisms).

@@ -168,12 +168,23 @@ export class ImapSession implements SessionApi {
     const gate = isAllowed(spec, this.state, this.conn.secure);
     if (gate) return this.finish(req.tag, gate);
     let result: CommandResult;
+    const condstoreBefore = this.out.condstore;
     try {
       result = await spec.handler({ session: this, tag: req.tag, name, uid, args });
     } catch (e) {
       const mapped = toImapStatus(e);
       if (!mapped) this.core.log.error({ err: e, command: name }, 'imap: command failed');
       result = mapped ?? { status: 'NO', code: 'SERVERBUG', text: 'Internal error; the error was logged' };
+    }
+    if (
+      this.state.kind === 'selected' &&
+      !condstoreBefore &&
+      this.out.condstore &&
+      name !== 'SELECT' &&
+      name !== 'EXAMINE'
+    ) {
+      // CONDSTORE turned on by use while a mailbox is selected (RFC 7162 §3.1).
+      this.send(`* OK [HIGHESTMODSEQ ${this.state.selected.box.highestModseq}] Highest`);
     }
     if (this.state.kind === 'selected' && !this.closed) {
       // No EXPUNGE while answering a command that uses sequence numbers (RFC 9051 §7.5.1).

@@ -1,7 +1,7 @@
-// ENABLE (RFC 5161): CONDSTORE (RFC 7162), UTF8=ACCEPT (RFC 6855), IMAP4rev2 (RFC 9051).
+// ENABLE (RFC 5161): CONDSTORE (RFC 7162). UTF8=ACCEPT and IMAP4rev2 follow once complete.
 import type { CommandContext, CommandResult } from '../session-api.js';
 
-const SUPPORTED = ['CONDSTORE', 'UTF8=ACCEPT', 'IMAP4REV2'];
+const SUPPORTED = ['CONDSTORE'];
 
 export async function handleEnable(ctx: CommandContext): Promise<CommandResult> {
   if (ctx.args.length === 0) return { status: 'BAD', text: 'ENABLE needs at least one capability' };
