@@ -9,6 +9,7 @@ import { decodeEncodedWords } from '../mime/index.js';
 import {
   compile,
   run,
+  SieveMessage,
   type CompiledScript,
   type IncludeAnswer,
   type RunOptions,
@@ -130,7 +131,7 @@ export function formatResult(
   return [...lines, ...(blocks.length ? ['', ...blocks] : [])].join('\n') + '\n';
 }
 
-interface RunArgs {
+export interface RunArgs {
   from: string;
   to: string;
   mailboxes?: string;
@@ -176,13 +177,21 @@ async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`${args}\n`);
     return 2;
   }
+  const { output, diagnostics } = await sieveRunToString(args);
+  process.stderr.write(diagnostics);
+  process.stdout.write(output);
+  return 0;
+}
+
+/** `sieve run` without the process: returns the normalized result and diagnostics. */
+export async function sieveRunToString(args: RunArgs): Promise<{ output: string; diagnostics: string }> {
+  let diagnostics = '';
   const source = readFileSync(args.script, 'utf8');
   const compiled = compile(source, { name: 'main' });
   if (!compiled.ok) {
     for (const e of compiled.errors)
-      process.stderr.write(`${args.script}:${e.line}:${e.column}: error: ${e.message}\n`);
-    process.stdout.write('compile-error\n');
-    return 0;
+      diagnostics += `${args.script}:${e.line}:${e.column}: error: ${e.message}\n`;
+    return { output: 'compile-error\n', diagnostics };
   }
   const raw = readFileSync(args.message);
   const mailboxes = new Set(['INBOX']);
@@ -218,12 +227,12 @@ async function runCommand(argv: string[]): Promise<number> {
   while (!step.done) step = gen.next(answer(step.value));
   const result = step.value;
   for (const e of result.errors)
-    process.stderr.write(
-      `${args.script}:${e.line}: ${result.status === 'error' ? 'error' : 'warning'}: ${e.message}\n`,
-    );
-  const original = new (await import('../sieve/index.js')).SieveMessage(raw).headers;
-  process.stdout.write(formatResult(result, original, compiled.script.requires.includes('editheader')));
-  return 0;
+    diagnostics += `${args.script}:${e.line}: ${result.status === 'error' ? 'error' : 'warning'}: ${e.message}\n`;
+  const original = new SieveMessage(raw).headers;
+  return {
+    output: formatResult(result, original, compiled.script.requires.includes('editheader')),
+    diagnostics,
+  };
 }
 
 export function environmentItem(name: string): string | null {
@@ -265,16 +274,13 @@ function collectSvtests(path: string, out: string[]): void {
   } else if (path.endsWith('.svtest') || path.endsWith('.svtest.in')) out.push(path);
 }
 
-/** Options: --skip-plugins is implied; files under plugins/extprograms are reported as skipped. */
-function testsuiteCommand(argv: string[]): number {
+/** Run `.svtest` files/directories; plugin-only extprograms tests are reported as skipped. */
+export function runTestsuitePaths(
+  paths: string[],
+  write: (s: string) => void,
+): { passed: number; failed: number } {
   const files: string[] = [];
-  for (const p of argv) {
-    if (!existsSync(p)) {
-      process.stderr.write(`${p}: no such file or directory\n`);
-      return 2;
-    }
-    collectSvtests(resolve(p), files);
-  }
+  for (const p of paths) collectSvtests(resolve(p), files);
   const io = {
     readFile: (p: string): Uint8Array | null => {
       try {
@@ -288,15 +294,26 @@ function testsuiteCommand(argv: string[]): number {
   let failed = 0;
   for (const f of files) {
     if (f.includes('/plugins/extprograms/')) {
-      process.stdout.write(`Test case: ${f}: SKIPPED (extprograms plugin not available)\n\n`);
+      write(`Test case: ${f}: SKIPPED (extprograms plugin not available)\n\n`);
       continue;
     }
     const r = runTestsuiteFile(f, io, f.includes('/failures/'));
-    process.stdout.write(r.output + '\n');
+    write(r.output + '\n');
     passed += r.blocks - r.failed;
     failed += r.failed;
   }
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  write(`${passed} passed, ${failed} failed\n`);
+  return { passed, failed };
+}
+
+function testsuiteCommand(argv: string[]): number {
+  for (const p of argv) {
+    if (!existsSync(p)) {
+      process.stderr.write(`${p}: no such file or directory\n`);
+      return 2;
+    }
+  }
+  const { failed } = runTestsuitePaths(argv, (s) => process.stdout.write(s));
   return failed ? 1 : 0;
 }
 

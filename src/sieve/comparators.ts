@@ -82,7 +82,9 @@ const COMPARATORS = new Map<string, Comparator>([
 
 /** Capability string needed to use a comparator ('' when built in). */
 export function comparatorCapability(name: string): string {
-  return name === 'i;octet' || name === 'i;ascii-casemap' || name === 'i;unicode-casemap' ? '' : `comparator-${name}`;
+  return name === 'i;octet' || name === 'i;ascii-casemap' || name === 'i;unicode-casemap'
+    ? ''
+    : `comparator-${name}`;
 }
 
 export function getComparator(name: string): Comparator | undefined {

@@ -155,6 +155,8 @@ export interface NotifyAction {
     readonly to: readonly string[];
     readonly cc: readonly string[];
     readonly bcc: readonly string[];
+    /** To/Cc as written in the URI (display names kept) for the message headers. */
+    readonly display: { readonly to: readonly string[]; readonly cc: readonly string[] };
     readonly subject?: string;
     readonly body?: string;
     readonly headers: readonly { readonly name: string; readonly value: string }[];

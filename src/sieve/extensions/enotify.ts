@@ -1,7 +1,7 @@
 /** enotify (RFC 5435) with the mailto method (RFC 5436). */
 import type { Extension } from '../extension.js';
 import type { NotifyAction } from '../types.js';
-import { parseAddrSpec } from '../../mime/index.js';
+import { flattenAddresses, parseAddrSpec, parseAddressList } from '../../mime/index.js';
 import { matchSpec, matchValues } from '../runtime/match.js';
 import { MATCH_TAGS } from './tags.js';
 
@@ -9,6 +9,8 @@ export interface MailtoUri {
   to: string[];
   cc: string[];
   bcc: string[];
+  /** Recipients as written (display names kept), for the notification's To/Cc headers. */
+  display: { to: string[]; cc: string[] };
   subject?: string;
   body?: string;
   headers: { name: string; value: string }[];
@@ -37,15 +39,17 @@ const UNSAFE = [
   'content-transfer-encoding',
 ];
 
-function parseRecipients(s: string): string[] | null {
+function parseRecipients(s: string, display: string[] = []): string[] | null {
   if (s === '') return [];
   const out: string[] = [];
   for (const part of s.split(/,|%2[cC]/)) {
     const d = pctDecode(part);
     if (d === null) return null;
-    const a = parseAddrSpec(d.trim());
+    const list = flattenAddresses(parseAddressList(d.trim()));
+    const a = list.length === 1 && list[0]!.valid ? list[0]! : null;
     if (!a) return null;
     out.push(a.address);
+    display.push(d.trim());
   }
   return out;
 }
@@ -55,9 +59,10 @@ export function parseMailto(uri: string): MailtoUri | null {
   const m = /^mailto:([^?]*)(?:\?(.*))?$/is.exec(uri);
   if (!m) return null;
   if (/[^A-Za-z0-9\-._~!$'()*+,;=:@%]/.test(m[1]!)) return null;
-  const to = parseRecipients(m[1]!);
+  const display = { to: [] as string[], cc: [] as string[] };
+  const to = parseRecipients(m[1]!, display.to);
   if (!to) return null;
-  const r: MailtoUri = { to, cc: [], bcc: [], headers: [] };
+  const r: MailtoUri = { to, cc: [], bcc: [], headers: [], display };
   for (const pair of (m[2] ?? '').split('&')) {
     if (!pair) continue;
     const eq = pair.indexOf('=');
@@ -65,8 +70,9 @@ export function parseMailto(uri: string): MailtoUri | null {
     const name = pctDecode(pair.slice(0, eq))?.toLowerCase();
     const value = pctDecode(pair.slice(eq + 1));
     if (name === undefined || value === null) return null;
+    if (!/^[!-9;-~]+$/.test(name)) return null;
     if (name === 'to' || name === 'cc' || name === 'bcc') {
-      const list = parseRecipients(pair.slice(eq + 1));
+      const list = parseRecipients(pair.slice(eq + 1), name === 'bcc' ? [] : display[name]);
       if (!list) return null;
       r[name].push(...list);
     } else if (name === 'subject') r.subject = value;

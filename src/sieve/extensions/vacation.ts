@@ -66,7 +66,7 @@ function suppression(
 }
 
 /** Cut to at most `max` UTF-8 bytes, ending with an ellipsis when cut. */
-function limitSubject(s: string, max: number): string {
+export function limitSubject(s: string, max: number): string {
   if (Buffer.byteLength(s, 'utf8') <= max) return s;
   let out = '';
   let n = 0;
@@ -124,7 +124,11 @@ export const vacationExtension: Extension = {
         const env = rt.envelope;
         const sender =
           env.from === '' || env.from === '<>' ? null : (parseAddrSpec(env.from)?.address ?? null);
-        const user = [env.to, ...(cfg.useOriginalRecipient && env.origTo ? [env.origTo] : []), ...(rt.options.userAddresses ?? [])]
+        const user = [
+          env.to,
+          ...(cfg.useOriginalRecipient && env.origTo ? [env.origTo] : []),
+          ...(rt.options.userAddresses ?? []),
+        ]
           .map((a) => parseAddrSpec(a)?.address)
           .filter((a): a is string => !!a);
         const mine = [...user, ...addresses.map(addrOf).filter((a): a is string => !!a)];

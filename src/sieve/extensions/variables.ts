@@ -89,7 +89,10 @@ export const variablesExtension: Extension = {
         let value = rt.expandOne(node.args[1]);
         const max = rt.limits.maxVariableSize;
         for (const m of (node.data as string[] | undefined) ?? []) {
-          if ((m === 'quotewildcard' || m === 'quoteregex' || m === 'encodeurl') && Buffer.byteLength(value) > max / 4) {
+          if (
+            (m === 'quotewildcard' || m === 'quoteregex' || m === 'encodeurl') &&
+            Buffer.byteLength(value) > max / 4
+          ) {
             // Escape per character so truncation at the size limit never splits an escape.
             let out = '';
             let size = 0;

@@ -81,7 +81,8 @@ export class Runtime {
   /** Effective limits; re-read when the options' limits object is replaced. */
   get limits(): SieveLimits {
     const from = this.options.limits;
-    if (this.limitsCache?.from !== from) this.limitsCache = { from, limits: { ...DEFAULT_LIMITS, ...from } };
+    if (!this.limitsCache || this.limitsCache.from !== from)
+      this.limitsCache = { from, limits: { ...DEFAULT_LIMITS, ...from } };
     return this.limitsCache!.limits;
   }
 

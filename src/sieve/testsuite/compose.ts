@@ -5,6 +5,7 @@
  */
 import { encodeHeaderValue, flattenAddresses, parseAddressList } from '../../mime/index.js';
 import type { NotifyAction, VacationAction } from '../types.js';
+import { limitSubject } from '../extensions/vacation.js';
 
 export interface OutgoingMessage {
   readonly from: string;
@@ -22,7 +23,11 @@ function build(headers: [string, string][], body: string): Uint8Array {
 }
 
 /** The original's From field when it names the envelope sender, else the bare address. */
-function replyTo(originalHeaders: readonly { name: string; value: string }[], sender: string, ignoreEnvelope: boolean): string {
+function replyTo(
+  originalHeaders: readonly { name: string; value: string }[],
+  sender: string,
+  ignoreEnvelope: boolean,
+): string {
   if (ignoreEnvelope) {
     for (const n of ['sender', 'from']) {
       const h = originalHeaders.find((x) => x.name.toLowerCase() === n);
@@ -30,7 +35,8 @@ function replyTo(originalHeaders: readonly { name: string; value: string }[], se
     }
   }
   for (const h of originalHeaders) {
-    if (!['from', 'sender', 'reply-to', 'resent-from', 'resent-sender'].includes(h.name.toLowerCase())) continue;
+    if (!['from', 'sender', 'reply-to', 'resent-from', 'resent-sender'].includes(h.name.toLowerCase()))
+      continue;
     const addrs = flattenAddresses(parseAddressList(h.value));
     if (addrs.some((a) => a.valid && a.address.toLowerCase() === sender.toLowerCase())) return h.value;
   }
@@ -79,18 +85,51 @@ function encodePhrase(v: string): string {
   return `${encodeHeaderValue(m[1]!.replace(/^"|"$/g, ''))} ${m[2]}`;
 }
 
-export function composeNotify(a: NotifyAction, envelopeFrom: string, defaultFrom: string): OutgoingMessage[] {
+const PRIORITY: Record<number, [string, string]> = {
+  1: ['1 (Highest)', 'high'],
+  2: ['3 (Normal)', 'normal'],
+  3: ['5 (Lowest)', 'low'],
+};
+
+/** One message per recipient not notified before (`done` tracks them across actions). */
+export function composeNotify(
+  a: NotifyAction,
+  envelopeFrom: string,
+  defaultFrom: string,
+  done: Set<string>,
+): OutgoingMessage[] {
   const m = a.mailto;
   if (!m) return [];
-  const subject = a.message ?? m.subject ?? 'Notification of new message';
+  const fresh = (
+    list: readonly string[],
+    display?: readonly string[],
+  ): { addr: string[]; shown: string[] } => {
+    const addr: string[] = [];
+    const shown: string[] = [];
+    list.forEach((x, i) => {
+      const k = x.toLowerCase();
+      if (done.has(k)) return;
+      done.add(k);
+      addr.push(x);
+      shown.push(display?.[i] ?? x);
+    });
+    return { addr, shown };
+  };
+  const to = fresh(m.to, m.display.to);
+  const cc = fresh(m.cc, m.display.cc);
+  const bcc = fresh(m.bcc);
+  const subject = limitSubject(a.message ?? m.subject ?? 'Notification of new message', 256);
+  const [xprio, importance] = PRIORITY[a.importance] ?? PRIORITY[2]!;
   const headers: [string, string][] = [
     ['X-Sieve', 'Mailstead Sieve'],
     ['Message-ID', msgId()],
     ['Date', date()],
     ['From', a.from ?? defaultFrom],
-    ...(m.to.length ? ([['To', m.to.join(', ')]] as [string, string][]) : []),
-    ...(m.cc.length ? ([['Cc', m.cc.join(', ')]] as [string, string][]) : []),
+    ...(to.shown.length ? ([['To', to.shown.map(encodeAddress).join(', ')]] as [string, string][]) : []),
+    ...(cc.shown.length ? ([['Cc', cc.shown.map(encodeAddress).join(', ')]] as [string, string][]) : []),
     ['Subject', encodeHeaderValue(subject)],
+    ['X-Priority', xprio],
+    ['Importance', importance],
     ...m.headers.map((h) => [h.name, h.value] as [string, string]),
     ['Auto-Submitted', 'auto-notified'],
     ['Precedence', 'bulk'],
@@ -99,7 +138,12 @@ export function composeNotify(a: NotifyAction, envelopeFrom: string, defaultFrom
     ['Content-Transfer-Encoding', '8bit'],
   ];
   const raw = build(headers, m.body ?? a.message ?? 'Notification of new message.\r\n');
-  return [...m.to, ...m.cc, ...m.bcc].map((to) => ({ from: envelopeFrom, to, raw }));
+  return [...to.addr, ...cc.addr, ...bcc.addr].map((rcpt) => ({ from: envelopeFrom, to: rcpt, raw }));
+}
+
+/** RFC 2047-encode the display name of "Name <addr>" when needed. */
+function encodeAddress(s: string): string {
+  return encodePhrase(s);
 }
 
 export function composeReject(

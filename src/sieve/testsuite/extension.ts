@@ -125,6 +125,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       if (cfg === 'postmaster') return 'postmaster@example.com';
       return cfg.replace(/^<|>$/g, '');
     };
+    const notified = new Set<string>();
     for (; st.executed < actions.length; st.executed++) {
       const a = actions[st.executed]!;
       switch (a.type) {
@@ -141,7 +142,11 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
           if (marks.includes(me.toLowerCase()) || marks.includes(rt.envelope.to.toLowerCase())) break;
           const raw = currentRaw(rt, a.headers);
           const from = rt.envelope.from === '' ? '' : redirectFrom();
-          send({ from, to: a.address, raw: Buffer.concat([Buffer.from(`X-Sieve-Redirected-From: ${me}\r\n`), raw]) });
+          send({
+            from,
+            to: a.address,
+            raw: Buffer.concat([Buffer.from(`X-Sieve-Redirected-From: ${me}\r\n`), raw]),
+          });
           break;
         }
         case 'reject':
@@ -160,7 +165,9 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
           if (a.send)
             send(
               composeVacation(a, rt.message.headers, {
-                ...(st.bool('sieve_vacation_send_from_recipient', false) ? { envelopeFrom: rt.envelope.to } : {}),
+                ...(st.bool('sieve_vacation_send_from_recipient', false)
+                  ? { envelopeFrom: rt.envelope.to }
+                  : {}),
                 ignoreEnvelope: st.bool('sieve_vacation_to_header_ignore_envelope', false),
               }),
             );
@@ -168,6 +175,9 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
         case 'notify': {
           const cfg = st.get('sieve_notify_mailto_envelope_from')?.trim().toLowerCase();
           const env = rt.envelope;
+          const auto = rt.message.values('auto-submitted')[0];
+          if (auto !== undefined && auto.trim().toLowerCase() !== 'no') break;
+          const fromTag = a.from !== undefined ? (parseAddrSpec(a.from)?.address ?? a.from) : undefined;
           const efrom =
             cfg === 'sender'
               ? env.from
@@ -179,8 +189,8 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
                     ? (st.get('sieve_user_email') ?? env.to)
                     : cfg
                       ? cfg.replace(/^<|>$/g, '')
-                      : '';
-          for (const m of composeNotify(a, efrom, 'Postmaster <postmaster@example.com>')) send(m);
+                      : (fromTag ?? 'postmaster@example.com');
+          for (const m of composeNotify(a, efrom, 'Postmaster <postmaster@example.com>', notified)) send(m);
           break;
         }
         case 'discard':
