@@ -76,7 +76,7 @@ function tokenize(s: string): Tok[] {
       i++;
     } else {
       let j = i;
-      while (j < s.length && !/[ \t\r\n"(\[<>@,;:.)\]]/.test(s[j]!)) j++;
+      while (j < s.length && !/[ \t\r\n"([<>@,;:.)\]]/.test(s[j]!)) j++;
       if (j === i) j++; // a lone ')' or ']'
       out.push({ t: 'atom', v: s.slice(i, j) });
       i = j;

@@ -29,7 +29,7 @@ export function translatePosixRegex(src: string): string {
       const n = src[i + 1];
       if (n === undefined) throw new SyntaxError('trailing backslash');
       // Only escapes of special characters are meaningful in POSIX ERE.
-      out += /[.[\]()*+?{}|^$\\\/-]/.test(n) ? `\\${n}` : /[A-Za-z0-9]/.test(n) ? n : `\\${n}`;
+      out += /[.[\]()*+?{}|^$\\/-]/.test(n) ? `\\${n}` : /[A-Za-z0-9]/.test(n) ? n : `\\${n}`;
       i += 2;
       continue;
     }
@@ -62,7 +62,7 @@ export function translatePosixRegex(src: string): string {
           const term = `${src[j + 1]}]`;
           const e = src.indexOf(term, j + 2);
           if (e < 0) throw new SyntaxError('bad collating element');
-          cls += src.slice(j + 2, e).replace(/[\\\]\[^-]/g, '\\$&');
+          cls += src.slice(j + 2, e).replace(/[\\\][^-]/g, '\\$&');
           j = e + 2;
           continue;
         }

@@ -1,3 +1,5 @@
+import type { Extension } from './extension.js';
+
 /**
  * Public types of the Sieve engine: the compiled program (JSON-serialisable), the
  * events the runtime yields to its host, the actions it returns and the options of both.
@@ -247,7 +249,7 @@ export interface RunOptions {
   readonly forbidDeleteHeaders?: readonly string[];
   readonly maxHeaderSize?: number;
   /** Extra extensions (the test harness registers vnd.dovecot.testsuite here). */
-  readonly extensions?: readonly import('./extension.js').Extension[];
+  readonly extensions?: readonly Extension[];
   /** Global variables shared across includes (created when absent). */
   readonly globals?: Map<string, string>;
 }
@@ -258,7 +260,7 @@ export interface CompileOptions {
   /** Capabilities to offer (default: all built-in ones). */
   readonly capabilities?: readonly string[];
   /** Extra extensions (test harness only). */
-  readonly extensions?: readonly import('./extension.js').Extension[];
+  readonly extensions?: readonly Extension[];
   /** Pass the same extensions to `run` that were used to compile. */
   readonly isIncluded?: boolean;
 }

@@ -1,5 +1,7 @@
 /** RFC 5228 core: control commands, keep/discard/redirect, and the base tests. */
 import type { CommandDef, Extension } from '../extension.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { CNode } from '../types.js';
 import { matchSpec, matchValues } from '../runtime/match.js';
 import { StopSignal } from '../runtime/runtime.js';
 import {
@@ -39,10 +41,7 @@ const stop: CommandDef = {
 };
 
 /** Flags for a delivery: :flags if given, else the internal variable (imap4flags). */
-export function deliveryFlags(
-  rt: import('../runtime/runtime.js').Runtime,
-  node: import('../types.js').CNode,
-): string[] | undefined {
+export function deliveryFlags(rt: Runtime, node: CNode): string[] | undefined {
   if (node.tags['flags'] !== undefined) return normalizeFlags(rt.expand(node.tags['flags']));
   return rt.has('imap4flags') ? [...rt.flags] : undefined;
 }

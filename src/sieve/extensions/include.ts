@@ -1,7 +1,7 @@
 /** include (RFC 6609): include, return, global. The host loads scripts; we run them here. */
 import type { Extension } from '../extension.js';
 import type { IncludeAnswer } from '../types.js';
-import { ReturnSignal } from '../runtime/runtime.js';
+import { ReturnSignal, type Runtime } from '../runtime/runtime.js';
 
 interface IncludeState {
   once: Set<string>;
@@ -9,7 +9,7 @@ interface IncludeState {
   count: number;
 }
 
-function state(rt: import('../runtime/runtime.js').Runtime): IncludeState {
+function state(rt: Runtime): IncludeState {
   let s = rt.state.get('include') as IncludeState | undefined;
   if (!s) {
     s = { once: new Set(), active: [], count: 0 };

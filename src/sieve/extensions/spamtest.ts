@@ -10,7 +10,7 @@ function headerSpec(spec: string): { name: string; re: RegExp | null } {
   const colon = spec.indexOf(':');
   if (colon < 0) return { name: spec.trim(), re: null };
   const pattern = spec.slice(colon + 1).trim();
-  let re: RegExp | null = null;
+  let re: RegExp | null;
   try {
     re = pattern ? new RegExp(pattern) : null;
   } catch {

@@ -18,7 +18,7 @@ import {
   type SieveResult,
   type SieveRuntimeError,
 } from '../types.js';
-import { SieveMessage } from './message.js';
+import type { SieveMessage } from './message.js';
 
 /** Aborts execution with a runtime error (the host falls back to implicit keep). */
 export class SieveRuntimeFailure extends Error {}

@@ -8,8 +8,8 @@ import type { CommandDef, Extension } from '../extension.js';
 import { flattenAddresses, parseAddressList, parseAddrSpec } from '../../mime/index.js';
 import { matchSpec, matchValues } from '../runtime/match.js';
 import { SieveMessage } from '../runtime/message.js';
-import { ReturnSignal, Runtime, SieveRuntimeFailure, StopSignal } from '../runtime/runtime.js';
-import type { CNode, CompiledScript, Envelope, SieveAction } from '../types.js';
+import { ReturnSignal, SieveRuntimeFailure, StopSignal, type Runtime } from '../runtime/runtime.js';
+import type { CNode, CompiledScript, Envelope, SieveAction, SieveEvent } from '../types.js';
 import { composeNotify, composeReject, composeVacation, type OutgoingMessage } from './compose.js';
 import { DEFAULT_MESSAGE, type TestsuiteState } from './state.js';
 import { COMPARATOR_TAG, MATCH_TYPE_TAGS } from '../extensions/tags.js';
@@ -537,7 +537,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
     rt: Runtime,
     script: CompiledScript,
     dir: string,
-  ): Generator<import('../types.js').SieveEvent, boolean, unknown> {
+  ): Generator<SieveEvent, boolean, unknown> {
     const prevDir = rt.state.get('testsuite.dir');
     rt.state.set('testsuite.dir', dir);
     const before = rt.errors.length;
