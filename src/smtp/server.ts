@@ -14,6 +14,7 @@ import type { Core } from '../core/context.js';
 import type { Connection } from '../server/listener.js';
 import type { DnsResolve } from '../core/dns/resolver.js';
 import type { DeliveryHooks } from '../core/delivery/hooks.js';
+import type { DsnRequest } from '../core/queue/meta.js';
 import { authenticate } from '../core/security/auth.js';
 import { isBanned } from '../core/security/bans.js';
 import type { Account } from '../core/directory/accounts.js';
@@ -41,6 +42,7 @@ export interface SmtpOptions {
     raw: Buffer;
     account: Account | null;
     messageId: string;
+    dsn: DsnRequest | undefined;
   }) => Promise<string>;
   /** Retries local deliveries that failed temporarily, after we answered 250 (durable). */
   retryLocal: (req: {
@@ -59,6 +61,8 @@ export interface SessionState {
   account: Account | null;
   /** RCPT TO address -> its resolution (local ones only on the MX). */
   recipients: Map<string, Resolution>;
+  /** RCPT commands accepted in this transaction, duplicates included (the limit counts commands). */
+  rcptCount: number;
 }
 
 export interface SmtpService {
@@ -77,7 +81,7 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
   const stateOf = (session: SMTPServerSession, mode: Mode): SessionState => {
     let s = states.get(session.id);
     if (!s) {
-      s = { mode, account: null, recipients: new Map() };
+      s = { mode, account: null, recipients: new Map(), rcptCount: 0 };
       states.set(session.id, s);
     }
     return s;
@@ -96,6 +100,8 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
       disabledCommands: mode === 'mx' ? ['AUTH'] : [],
       allowInsecureAuth: false,
       hideREQUIRETLS: true,
+      hideENHANCEDSTATUSCODES: false,
+      hideDSN: false,
       socketTimeout: opts.idleTimeoutMs,
       closeTimeout: 5_000,
       maxAllowedUnauthenticatedCommands: mode === 'mx' ? false : 20,
@@ -143,6 +149,7 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
       onMailFrom(address: SMTPServerAddress, session, cb) {
         const st = stateOf(session, mode);
         st.recipients.clear();
+        st.rcptCount = 0;
         if (mode === 'submission') {
           if (!st.account || !session.user) return cb(smtpError(530, '5.7.0', 'Authentication required'));
           if (address.address === '')
@@ -165,7 +172,7 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
       },
       onRcptTo(address: SMTPServerAddress, session, cb) {
         const st = stateOf(session, mode);
-        if (st.recipients.size >= opts.maxRecipients)
+        if (session.envelope.rcptTo.length >= opts.maxRecipients)
           return cb(smtpError(452, '4.5.3', `Too many recipients (at most ${opts.maxRecipients})`));
         onRcpt(core, st, address.address).then(
           (err) => cb(err),
@@ -270,4 +277,24 @@ async function onRcpt(core: Core, st: SessionState, rcpt: string): Promise<Error
 
 export function newQueueId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
+}
+
+/** RFC 3461 parameters given with MAIL and RCPT, as the queue keeps them. */
+export function dsnOf(session: SMTPServerSession, recipients: string[]): DsnRequest | undefined {
+  const env = session.envelope as SMTPServerSession['envelope'] & {
+    dsn?: { ret: string | null; envid: string | null };
+  };
+  const rcpts = session.envelope.rcptTo as Array<
+    SMTPServerAddress & { dsn?: { notify?: string[]; orcpt?: string } }
+  >;
+  const wanted = new Set(recipients.map((r) => r.toLowerCase()));
+  const dsn: DsnRequest = {};
+  if (env.dsn?.ret === 'FULL' || env.dsn?.ret === 'HDRS') dsn.ret = env.dsn.ret;
+  if (env.dsn?.envid) dsn.envid = env.dsn.envid;
+  for (const r of rcpts) {
+    if (!wanted.has(r.address.toLowerCase()) || !r.dsn) continue;
+    if (r.dsn.notify && !dsn.notify) dsn.notify = r.dsn.notify as DsnRequest['notify'];
+    if (r.dsn.orcpt) (dsn.orcpt ??= {})[r.address.toLowerCase()] = r.dsn.orcpt;
+  }
+  return Object.keys(dsn).length ? dsn : undefined;
 }

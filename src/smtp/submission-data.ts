@@ -8,7 +8,7 @@ import { prepareSubmission } from '../core/submission/prepare.js';
 import { logMail } from '../core/maillog/mail-log.js';
 import { planLimits } from '../core/directory/plans.js';
 import { smtpError } from './smtp-library.js';
-import { newQueueId } from './server.js';
+import { dsnOf, newQueueId } from './server.js';
 import { protocolName, tlsInfo, type DataContext } from './mx-data.js';
 
 export async function handleSubmissionData(ctx: DataContext): Promise<string> {
@@ -67,7 +67,14 @@ export async function handleSubmissionData(ctx: DataContext): Promise<string> {
   // The queue takes remote recipients first: once it answers, their copy is durable.
   if (remote.length) {
     const rawOut = Buffer.concat([Buffer.from(received.raw, 'latin1'), prepared.raw]);
-    await opts.sendOut({ sender, recipients: remote, raw: rawOut, account, messageId: prepared.messageId });
+    await opts.sendOut({
+      sender,
+      recipients: remote,
+      raw: rawOut,
+      account,
+      messageId: prepared.messageId,
+      dsn: dsnOf(session, remote),
+    });
   }
   if (local.length) {
     const outcomes = await deliverLocal(
