@@ -3,7 +3,12 @@ const codecs = '^src/(wire|mime|sieve|imap/proto|smtp/proto|pop3/proto|managesie
 const protocols = '^src/(smtp|imap|pop3|managesieve|http)/';
 module.exports = {
   forbidden: [
-    { name: 'no-circular-layers', severity: 'error', from: { path: '^src/(wire)/' }, to: { path: '^src/(?!wire/)' } },
+    {
+      name: 'no-circular-layers',
+      severity: 'error',
+      from: { path: '^src/(wire)/' },
+      to: { path: '^src/(?!wire/)' },
+    },
     {
       name: 'codecs-are-pure',
       comment: 'A codec is fed bytes and returns values: no store, no core, no sockets, no sessions.',
@@ -13,10 +18,13 @@ module.exports = {
     },
     {
       name: 'core-uses-ports-only',
-      comment: 'The domain sees role interfaces (src/store/*.ts), never an engine, a protocol or the runtime.',
+      comment:
+        'The domain sees role interfaces (src/store/*.ts), never an engine, a protocol or the runtime.',
       severity: 'error',
       from: { path: '^src/core/' },
-      to: { path: ['^src/store/(sql|blob)/', protocols, '^src/(server|cli)/', '^(kysely|pg|better-sqlite3)$'] },
+      to: {
+        path: ['^src/store/(sql|blob)/', protocols, '^src/(server|cli)/', '^(kysely|pg|better-sqlite3)$'],
+      },
     },
     {
       name: 'store-below-core',

@@ -40,7 +40,7 @@ const r = spawnSync(
 );
 // One plain closing line, whatever the reporter prints.
 const summary = readFileSync(tap, 'utf8');
-const count = (k) => Number([...summary.matchAll(new RegExp(`^# ${k} (\\d+)$`, "gm"))].pop()?.[1] ?? 0);
+const count = (k) => Number([...summary.matchAll(new RegExp(`^# ${k} (\\d+)$`, 'gm'))].pop()?.[1] ?? 0);
 console.log(`${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
 rmSync(tap, { force: true });
 process.exit(r.status ?? 1);

@@ -100,7 +100,13 @@ export interface NewAddress {
 export type AddressPatch = Partial<
   Pick<
     AddressRecord,
-    'localPart' | 'displayName' | 'passwordHash' | 'quotaBytes' | 'state' | 'forwardKeepCopy' | 'canManageRules'
+    | 'localPart'
+    | 'displayName'
+    | 'passwordHash'
+    | 'quotaBytes'
+    | 'state'
+    | 'forwardKeepCopy'
+    | 'canManageRules'
   >
 >;
 
@@ -190,7 +196,8 @@ export interface MailboxCounts {
 
 export type FlagOp = 'set' | 'add' | 'remove';
 
-export type ChangeKind = 'append' | 'flags' | 'expunge' | 'mailbox-create' | 'mailbox-delete' | 'mailbox-rename';
+export type ChangeKind =
+  'append' | 'flags' | 'expunge' | 'mailbox-create' | 'mailbox-delete' | 'mailbox-rename';
 
 /** One row of the change feed: what IMAP IDLE, NOTIFY and the webmail follow, across processes. */
 export interface ChangeRecord {
