@@ -1,34 +1,13 @@
 // End of DATA on the MX: loop check, SPF/DKIM/DMARC/ARC, trace fields, then the delivery pipeline.
 // 250 is answered only once every recipient's copy is committed, or (for one that failed for a
 // moment) once the message sits durably in the queue for a retry.
-import type { SMTPServerSession } from 'smtp-server';
-import type { Core } from '../core/context.js';
 import { checkMessageAuth, type AuthVerdict } from '../core/delivery/message-auth.js';
 import { detectLoop, dropForgedAuthResults, receivedField } from '../core/delivery/trace.js';
 import { deliverLocal, type LocalResolution } from '../core/delivery/pipeline.js';
 import { logMail } from '../core/maillog/mail-log.js';
 import { joinMessage, makeField, splitMessage, type HeaderField } from '../wire/header-block.js';
 import { smtpError } from './smtp-library.js';
-import { newQueueId, type SessionState, type SmtpOptions } from './server.js';
-
-export interface DataContext {
-  core: Core;
-  opts: SmtpOptions;
-  session: SMTPServerSession;
-  state: SessionState;
-  raw: Buffer;
-}
-
-/** RFC 3848 "with" protocol names: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA. */
-export function protocolName(session: SMTPServerSession): string {
-  if (session.openingCommand === 'HELO') return 'SMTP';
-  return `ESMTP${session.secure ? 'S' : ''}${session.user ? 'A' : ''}`;
-}
-
-export function tlsInfo(session: SMTPServerSession): string | undefined {
-  const c = session.tlsOptions as { name?: string; version?: string } | false | undefined;
-  return c ? [c.version, c.name].filter(Boolean).join(' ') || undefined : undefined;
-}
+import { newQueueId, protocolName, tlsInfo, type DataContext } from './session.js';
 
 /** Authentication-Results (and friends) from mailauth's text into header fields. */
 function authFields(headers: string): HeaderField[] {

@@ -9,61 +9,18 @@ import type {
   SMTPServerDataStream,
   SMTPServerSession,
 } from 'smtp-server';
-import { randomBytes } from 'node:crypto';
 import type { Core } from '../core/context.js';
 import type { Connection } from '../server/listener.js';
-import type { DnsResolve } from '../core/dns/resolver.js';
-import type { DeliveryHooks } from '../core/delivery/hooks.js';
-import type { DsnRequest } from '../core/queue/meta.js';
 import { authenticate } from '../core/security/auth.js';
 import { isBanned } from '../core/security/bans.js';
-import type { Account } from '../core/directory/accounts.js';
-import { resolveRecipient, type Resolution } from '../core/directory/resolve.js';
+import { resolveRecipient } from '../core/directory/resolve.js';
+import type { Mode, SessionState, SmtpOptions } from './session.js';
 import { maySendAs } from '../core/submission/sender-policy.js';
 import { logMail } from '../core/maillog/mail-log.js';
 import { attachSocket, createLibraryServer, smtpError } from './smtp-library.js';
 import { readMessage } from './read-message.js';
 import { handleMxData } from './mx-data.js';
 import { handleSubmissionData } from './submission-data.js';
-
-export interface SmtpOptions {
-  hostname: string;
-  maxMessageSize: number;
-  maxRecipients: number;
-  maxReceivedHeaders: number;
-  idleTimeoutMs: number;
-  tls: { key: string; cert: string };
-  resolve: DnsResolve;
-  hooks: DeliveryHooks;
-  /** Queues a message for remote recipients (DKIM-signed); resolves once it is durable. */
-  sendOut: (req: {
-    sender: string;
-    recipients: string[];
-    raw: Buffer;
-    account: Account | null;
-    messageId: string;
-    dsn: DsnRequest | undefined;
-  }) => Promise<string>;
-  /** Retries local deliveries that failed temporarily, after we answered 250 (durable). */
-  retryLocal: (req: {
-    sender: string;
-    recipients: string[];
-    raw: Buffer;
-    messageId: string;
-  }) => Promise<void>;
-}
-
-export type Mode = 'mx' | 'submission';
-
-/** What a session learned before DATA, kept beside the library's session object. */
-export interface SessionState {
-  mode: Mode;
-  account: Account | null;
-  /** RCPT TO address -> its resolution (local ones only on the MX). */
-  recipients: Map<string, Resolution>;
-  /** RCPT commands accepted in this transaction, duplicates included (the limit counts commands). */
-  rcptCount: number;
-}
 
 export interface SmtpService {
   handlers: {
@@ -275,26 +232,4 @@ async function onRcpt(core: Core, st: SessionState, rcpt: string): Promise<Error
   }
 }
 
-export function newQueueId(): string {
-  return randomBytes(8).toString('hex').toUpperCase();
-}
-
-/** RFC 3461 parameters given with MAIL and RCPT, as the queue keeps them. */
-export function dsnOf(session: SMTPServerSession, recipients: string[]): DsnRequest | undefined {
-  const env = session.envelope as SMTPServerSession['envelope'] & {
-    dsn?: { ret: string | null; envid: string | null };
-  };
-  const rcpts = session.envelope.rcptTo as Array<
-    SMTPServerAddress & { dsn?: { notify?: string[]; orcpt?: string } }
-  >;
-  const wanted = new Set(recipients.map((r) => r.toLowerCase()));
-  const dsn: DsnRequest = {};
-  if (env.dsn?.ret === 'FULL' || env.dsn?.ret === 'HDRS') dsn.ret = env.dsn.ret;
-  if (env.dsn?.envid) dsn.envid = env.dsn.envid;
-  for (const r of rcpts) {
-    if (!wanted.has(r.address.toLowerCase()) || !r.dsn) continue;
-    if (r.dsn.notify && !dsn.notify) dsn.notify = r.dsn.notify as DsnRequest['notify'];
-    if (r.dsn.orcpt) (dsn.orcpt ??= {})[r.address.toLowerCase()] = r.dsn.orcpt;
-  }
-  return Object.keys(dsn).length ? dsn : undefined;
-}
+export type { SmtpOptions } from './session.js';

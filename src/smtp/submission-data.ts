@@ -8,8 +8,7 @@ import { prepareSubmission } from '../core/submission/prepare.js';
 import { logMail } from '../core/maillog/mail-log.js';
 import { planLimits } from '../core/directory/plans.js';
 import { smtpError } from './smtp-library.js';
-import { dsnOf, newQueueId } from './server.js';
-import { protocolName, tlsInfo, type DataContext } from './mx-data.js';
+import { dsnOf, newQueueId, protocolName, tlsInfo, type DataContext } from './session.js';
 
 export async function handleSubmissionData(ctx: DataContext): Promise<string> {
   const { core, opts, session, state } = ctx;
