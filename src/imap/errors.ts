@@ -19,6 +19,7 @@ export function toImapStatus(e: unknown): CommandResult | null {
   if (e instanceof ArgError) {
     if (e.code === 'BADCHARSET')
       return { status: 'NO', code: `BADCHARSET (${SEARCH_CHARSETS.join(' ')})`, text: e.message };
+    if (e.code === 'NONEXISTENT') return { status: 'NO', code: e.code, text: e.message };
     return { status: 'BAD', text: e.message };
   }
   if (!(e instanceof MailError)) return null;

@@ -55,12 +55,19 @@ export function toQuery(key: SearchKey, sel: SelectedMailbox): MessageQuery {
     }
     case 'flag':
       return { kind: 'flag', flag: key.flag, set: key.set };
-    // \Recent is not kept (no session ever "first sees" a message here): RECENT matches nothing, NEW too.
+    // \Recent is this session's (RFC 3501 §6.4.4): NEW is RECENT UNSEEN, OLD is NOT RECENT.
     case 'recent':
+      return { kind: 'uids', ranges: sel.recentUidRanges() };
     case 'new':
-      return { kind: 'none' };
+      return {
+        kind: 'and',
+        items: [
+          { kind: 'uids', ranges: sel.recentUidRanges() },
+          { kind: 'flag', flag: '\\Seen', set: false },
+        ],
+      };
     case 'old':
-      return { kind: 'all' };
+      return { kind: 'not', item: { kind: 'uids', ranges: sel.recentUidRanges() } };
     case 'date':
       return { kind: 'date', field: key.field, op: key.op, date: key.date };
     case 'size':

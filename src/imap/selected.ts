@@ -4,6 +4,7 @@
 import type { Core } from '../core/context.js';
 import type { MailboxRecord, MessageRecord } from '../store/ports.js';
 import { loadMessages } from '../core/mailbox/messages.js';
+import { claimRecent, recentMarker } from '../core/mailbox/recent.js';
 import { SeqMap } from './seq-map.js';
 import { formatSequenceSet } from './proto/sequence.js';
 import { flagList } from './proto/response.js';
@@ -12,6 +13,8 @@ export interface SyncOutput {
   send(line: string): void;
   condstore: boolean;
   qresync: boolean;
+  /** IMAP4rev2 is on: no \Recent, no RECENT responses (RFC 9051 Appendix E). */
+  rev2: boolean;
 }
 
 const PERMANENT = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
@@ -29,6 +32,8 @@ export class SelectedMailbox {
   /** Result of the last SEARCH ... RETURN (SAVE) (RFC 5182), as UIDs. */
   saved: number[] = [];
   gone = false;
+  /** UID ranges (lo, hi] that are \Recent in this session (RFC 3501 §2.3.2). */
+  private readonly recentRanges: Array<[number, number]> = [];
 
   constructor(
     private readonly core: Core,
@@ -45,7 +50,41 @@ export class SelectedMailbox {
     const lastChangeId = await core.store.mail.latestChangeId();
     const fresh = (await core.store.mail.getMailboxById(box.id)) ?? box;
     const uids = await core.store.mail.listUids(box.id);
-    return new SelectedMailbox(core, fresh, readOnly, uids, lastChangeId);
+    const sel = new SelectedMailbox(core, fresh, readOnly, uids, lastChangeId);
+    await sel.takeRecent();
+    return sel;
+  }
+
+  /** Claims (or, read-only, just looks at) the messages no session has seen yet. */
+  private async takeRecent(): Promise<void> {
+    const max = this.map.maxUid;
+    if (max === 0) return;
+    const prev = this.readOnly
+      ? await recentMarker(this.core, this.box.id)
+      : await claimRecent(this.core, this.box.id, max);
+    const lo = Math.max(prev, this.recentRanges.at(-1)?.[1] ?? 0);
+    if (lo < max) this.recentRanges.push([lo, max]);
+  }
+
+  isRecent(uid: number): boolean {
+    for (const [lo, hi] of this.recentRanges) if (uid > lo && uid <= hi) return true;
+    return false;
+  }
+
+  /** Recent messages still in the mailbox, as UID ranges for a search. */
+  recentUidRanges(): Array<[number, number]> {
+    return this.recentRanges.map(([lo, hi]) => [lo + 1, hi]);
+  }
+
+  get recentCount(): number {
+    let n = 0;
+    for (const [lo, hi] of this.recentRanges) n += this.map.lowerBound(hi + 1) - this.map.lowerBound(lo + 1);
+    return n;
+  }
+
+  /** The flags as this session shows them: \Recent added for rev1 (RFC 3501 §2.3.2). */
+  flagsOf(m: MessageRecord, out: SyncOutput): string[] {
+    return !out.rev2 && this.isRecent(m.uid) ? ['\\Recent', ...m.flags] : m.flags;
   }
 
   flagsLine(): string {
@@ -145,7 +184,11 @@ export class SelectedMailbox {
         }
         if (rows.length < 5000) break;
       }
-      if (this.map.size !== before) out.send(`* ${this.map.size} EXISTS`);
+      if (this.map.size !== before) {
+        await this.takeRecent();
+        out.send(`* ${this.map.size} EXISTS`);
+        if (!out.rev2) out.send(`* ${this.recentCount} RECENT`);
+      }
     }
     const fresh = await this.core.store.mail.getMailboxById(this.box.id);
     if (fresh) this.box = fresh;
@@ -157,7 +200,7 @@ export class SelectedMailbox {
     this.learnKeywords(m.flags, out);
     const parts = [];
     if (withUid) parts.push(`UID ${m.uid}`);
-    parts.push(`FLAGS ${flagList(m.flags)}`);
+    parts.push(`FLAGS ${flagList(this.flagsOf(m, out))}`);
     if (out.condstore) parts.push(`MODSEQ (${m.modseq})`);
     out.send(`* ${seq} FETCH (${parts.join(' ')})`);
   }

@@ -53,6 +53,9 @@ export class ImapSession implements SessionApi {
       get qresync() {
         return enabled.has('QRESYNC');
       },
+      get rev2() {
+        return enabled.has('IMAP4REV2');
+      },
     };
   }
 

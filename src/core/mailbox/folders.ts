@@ -4,6 +4,7 @@ import type { Core } from '../context.js';
 import { MailError } from '../errors.js';
 import type { MailboxRecord, SpecialUse } from '../../store/ports.js';
 import { StoreConflictError } from '../../store/ports.js';
+import { orphanSubscriptions, setOrphanSubscription } from './subscriptions.js';
 import { isSameOrChild, parentsOf, validateFolderName, normaliseFolderName } from './names.js';
 
 export { ensureDefaultFolders, DEFAULT_FOLDERS } from './default-folders.js';
@@ -42,6 +43,8 @@ export async function createFolder(
   opts: CreateFolderOptions = {},
 ): Promise<MailboxRecord> {
   const name = validateFolderName(rawName.endsWith('/') ? rawName.slice(0, -1) : rawName);
+  const orphans = new Set(await orphanSubscriptions(core, addressId));
+  const adopted: string[] = [];
   const created = await core.store.transaction(async (tx) => {
     if (await tx.mail.getMailbox(addressId, name))
       throw new MailError('MAILBOX_EXISTS', 'Folder already exists', false, { name });
@@ -53,20 +56,27 @@ export async function createFolder(
         });
       }
     }
+    // A new folder is subscribed only when asked, or when its name was subscribed already (by name).
     for (const parent of parentsOf(name)) {
-      if (!(await tx.mail.getMailbox(addressId, parent)))
-        await tx.mail.createMailbox(addressId, parent, null);
+      if (!(await tx.mail.getMailbox(addressId, parent))) {
+        const p = await tx.mail.createMailbox(addressId, parent, null);
+        if (orphans.has(parent)) adopted.push(parent);
+        else await tx.mail.setSubscribed(p.id, false);
+      }
     }
     try {
       const box = await tx.mail.createMailbox(addressId, name, opts.specialUse ?? null);
-      if (opts.subscribe) await tx.mail.setSubscribed(box.id, true);
-      return box;
+      const subscribed = opts.subscribe === true || orphans.has(name);
+      if (orphans.has(name)) adopted.push(name);
+      await tx.mail.setSubscribed(box.id, subscribed);
+      return { ...box, subscribed };
     } catch (e) {
       if (e instanceof StoreConflictError)
         throw new MailError('MAILBOX_EXISTS', 'Folder already exists', false, { name });
       throw e;
     }
   });
+  for (const n of adopted) await setOrphanSubscription(core, addressId, n, false);
   core.events.mailChanged(addressId);
   return created;
 }
@@ -123,12 +133,15 @@ export async function renameFolder(
 export async function deleteFolder(core: Core, addressId: number, rawName: string): Promise<void> {
   const name = normaliseFolderName(rawName);
   if (name === 'INBOX') throw new MailError('PERMISSION_DENIED', 'INBOX cannot be deleted');
-  await core.store.transaction(async (tx) => {
+  const wasSubscribed = await core.store.transaction(async (tx) => {
     const box = await tx.mail.getMailbox(addressId, name);
     if (!box) throw new MailError('MAILBOX_NOT_FOUND', 'No such folder', false, { name });
     const freed = await tx.mail.deleteMailbox(box.id);
     if (freed > 0) await tx.directory.addUsedBytes(addressId, -freed);
+    return box.subscribed;
   });
+  // The subscription outlives the folder (RFC 9051 §6.3.5).
+  if (wasSubscribed) await setOrphanSubscription(core, addressId, name, true);
   core.events.mailChanged(addressId);
 }
 
@@ -138,8 +151,15 @@ export async function setSubscribed(
   rawName: string,
   subscribed: boolean,
 ): Promise<void> {
-  const box = await requireFolder(core, addressId, rawName);
-  await core.store.mail.setSubscribed(box.id, subscribed);
+  const box = await getFolder(core, addressId, rawName);
+  if (box) {
+    await core.store.mail.setSubscribed(box.id, subscribed);
+    return;
+  }
+  // A name without a folder: subscribing is allowed (RFC 9051 §6.3.7); unsubscribing needs a subscription.
+  const had = await setOrphanSubscription(core, addressId, normaliseFolderName(rawName), subscribed);
+  if (!subscribed && !had)
+    throw new MailError('MAILBOX_NOT_FOUND', 'Not subscribed', false, { name: rawName });
 }
 
 export interface FolderStatus {

@@ -7,6 +7,7 @@ import {
   bodyText,
   decodeEncodedWords,
   getFirstValue,
+  parseAddressList,
   parseMessage,
   walkParts,
   type MimePart,
@@ -76,9 +77,26 @@ function fold(s: string): string {
   return s.normalize('NFC').toLowerCase().replace(/\s+/g, ' ');
 }
 
+const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to', 'resent-from', 'resent-to']);
+
 function headerValues(p: Parsed, field: string): string[] {
   const lower = field.toLowerCase();
-  return p.root.headers.filter((f) => f.name.toLowerCase() === lower).map((f) => decodeEncodedWords(f.value));
+  const out: string[] = [];
+  for (const f of p.root.headers) {
+    if (f.name.toLowerCase() !== lower) continue;
+    out.push(decodeEncodedWords(f.value));
+    // Address fields also match in their parsed form, comments and routes removed (as Dovecot does):
+    // "<a (c)@ (c) b.org>" is found by FROM a@b.org.
+    if (ADDRESS_FIELDS.has(lower)) {
+      const addrs: string[] = [];
+      for (const it of parseAddressList(f.value)) {
+        const members = it.kind === 'group' ? it.members : [it];
+        for (const m of members) addrs.push(m.name ? `${m.name} <${m.address}>` : m.address);
+      }
+      if (addrs.length > 0) out.push(addrs.join(', '));
+    }
+  }
+  return out;
 }
 
 function allHeaderText(p: Parsed): string {
@@ -188,15 +206,17 @@ export async function searchMessages(
   box: MailboxRecord,
   query: MessageQuery,
   opts: SearchOptions = {},
-): Promise<{ uids: number[]; highestModseq: number }> {
+): Promise<{ uids: number[]; modseqs: number[]; highestModseq: number }> {
   const now = core.now();
   const out: number[] = [];
+  const modseqs: number[] = [];
   let highestModseq = 0;
   const content = needsContent(query);
   const consider = async (m: MessageRecord) => {
     const c = new Candidate(core, m);
     if (await matches(query, c, now)) {
       out.push(m.uid);
+      modseqs.push(m.modseq);
       if (m.modseq > highestModseq) highestModseq = m.modseq;
     }
   };
@@ -206,5 +226,5 @@ export async function searchMessages(
   } else {
     for await (const m of iterateMessages(core, box.id, content ? 200 : 2000)) await consider(m);
   }
-  return { uids: out, highestModseq };
+  return { uids: out, modseqs, highestModseq };
 }

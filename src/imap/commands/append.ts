@@ -2,6 +2,7 @@
 // literal8 (RFC 3516 §4.4).
 import { getFolder } from '../../core/mailbox/folders.js';
 import { appendMessages } from '../../core/mailbox/messages.js';
+import { encodeBinaryParts } from '../../mime/binary-to-base64.js';
 import { parseAppend } from '../proto/append.js';
 import { formatSequenceSet } from '../proto/sequence.js';
 import type { CommandContext, CommandResult } from '../session-api.js';
@@ -25,7 +26,7 @@ export async function handleAppend(ctx: CommandContext): Promise<CommandResult> 
     s.core,
     box,
     args.messages.map((m) => ({
-      raw: m.data,
+      raw: m.binary ? encodeBinaryParts(m.data) : m.data,
       flags: m.flags,
       ...(m.internalDate !== null ? { internalDate: m.internalDate } : {}),
     })),

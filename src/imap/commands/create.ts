@@ -40,6 +40,6 @@ export async function handleCreate(ctx: CommandContext): Promise<CommandResult> 
   }
   r.end();
   if (name === 'INBOX') return { status: 'NO', code: 'ALREADYEXISTS', text: 'INBOX always exists' };
-  await createFolder(s.core, s.state.account.addressId, name, { specialUse, subscribe: true });
+  await createFolder(s.core, s.state.account.addressId, name, { specialUse });
   return { status: 'OK', text: 'Create completed' };
 }

@@ -12,6 +12,7 @@ import { binaryBytes, sectionBytes } from '../proto/sections.js';
 import { resolveSet } from '../message-set.js';
 import { ImapNoError } from '../errors.js';
 import type { CommandContext, CommandResult, SessionApi } from '../session-api.js';
+import type { SelectedMailbox } from '../selected.js';
 
 const BATCH = 200;
 
@@ -58,7 +59,7 @@ export async function handleFetch(ctx: CommandContext): Promise<CommandResult> {
       const seq = sel.map.seqOf(m.uid);
       if (seq === 0) continue;
       sel.learnKeywords(m.flags, s.out);
-      await writeMessage(s, seq, m, items, blob, seenChanged.has(m.uid));
+      await writeMessage(s, sel, seq, m, items, blob, seenChanged.has(m.uid));
     }
     await s.flushOutput();
   }
@@ -69,6 +70,7 @@ export async function handleFetch(ctx: CommandContext): Promise<CommandResult> {
 
 async function writeMessage(
   s: SessionApi,
+  sel: SelectedMailbox,
   seq: number,
   m: MessageRecord,
   items: readonly FetchItem[],
@@ -93,7 +95,7 @@ async function writeMessage(
   for (const it of items) {
     switch (it.kind) {
       case 'flags':
-        parts.push(`FLAGS ${flagList(m.flags)}`);
+        parts.push(`FLAGS ${flagList(sel.flagsOf(m, s.out))}`);
         flagsSent = true;
         break;
       case 'uid':
@@ -152,7 +154,7 @@ async function writeMessage(
       }
     }
   }
-  if (seenChanged && !flagsSent) parts.push(`FLAGS ${flagList(m.flags)}`);
+  if (seenChanged && !flagsSent) parts.push(`FLAGS ${flagList(sel.flagsOf(m, s.out))}`);
   s.write(`* ${seq} FETCH (`);
   let first = true;
   for (const p of parts) {

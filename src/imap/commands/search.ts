@@ -17,6 +17,7 @@ export async function handleSearch(ctx: CommandContext): Promise<CommandResult> 
   const found = await searchMessages(s.core, sel.box, query);
   const uids = found.uids.filter((u) => sel.map.seqOf(u) > 0 && !sel.pendingExpunge.has(u));
   const ids = ctx.uid ? uids : uids.map((u) => sel.map.seqOf(u));
+  const modseqOf = new Map(found.uids.map((u, i) => [u, found.modseqs[i]!]));
   const returns = args.returns ?? (s.rev2 ? ['ALL'] : null);
   if (!returns) {
     const tail = modseq && ids.length > 0 ? ` (MODSEQ ${found.highestModseq})` : '';
@@ -48,7 +49,18 @@ export async function handleSearch(ctx: CommandContext): Promise<CommandResult> 
     if (shown.includes('ALL')) line += ` ALL ${formatSequenceSet(ids)}`;
   }
   if (shown.includes('COUNT')) line += ` COUNT ${ids.length}`;
-  if (modseq && ids.length > 0) line += ` MODSEQ ${found.highestModseq}`;
+  if (modseq && ids.length > 0) {
+    // The highest modseq of the messages being returned (RFC 7162 §3.1.5): with only MIN/MAX, theirs.
+    let ms = found.highestModseq;
+    if (!shown.includes('ALL') && !shown.includes('COUNT')) {
+      const of = (u: number | undefined) => (u === undefined ? 0 : (modseqOf.get(u) ?? 0));
+      ms = Math.max(
+        shown.includes('MIN') ? of(uids[0]) : 0,
+        shown.includes('MAX') ? of(uids[uids.length - 1]) : 0,
+      );
+    }
+    line += ` MODSEQ ${ms}`;
+  }
   s.send(line);
   return { status: 'OK', text: 'Search completed' };
 }

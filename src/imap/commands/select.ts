@@ -24,7 +24,7 @@ export async function handleSelect(ctx: CommandContext): Promise<CommandResult> 
   s.send(sel.flagsLine());
   s.send(`* ${sel.map.size} EXISTS`);
   if (!s.rev2) {
-    s.send('* 0 RECENT');
+    s.send(`* ${sel.recentCount} RECENT`);
     if (counts.unseen > 0) {
       for await (const m of iterateMessages(s.core, box.id)) {
         if (!m.flags.includes('\\Seen')) {

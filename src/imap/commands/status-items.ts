@@ -1,5 +1,6 @@
 // The STATUS data of one folder (RFC 9051 §6.3.11), shared by STATUS and LIST-STATUS (RFC 5819).
 import { countDeleted, deletedUids, loadMessages } from '../../core/mailbox/messages.js';
+import { countUnclaimed } from '../../core/mailbox/recent.js';
 import { folderStatus } from '../../core/mailbox/folders.js';
 import type { MailboxRecord } from '../../store/ports.js';
 import type { StatusItem } from '../proto/status.js';
@@ -27,7 +28,7 @@ export async function statusLine(
         parts.push(`UNSEEN ${st.unseen}`);
         break;
       case 'RECENT':
-        parts.push('RECENT 0');
+        parts.push(`RECENT ${await countUnclaimed(s.core, box.id)}`);
         break;
       case 'SIZE':
         parts.push(`SIZE ${st.size}`);

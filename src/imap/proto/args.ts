@@ -169,7 +169,10 @@ export function decodeMailboxArg(raw: string, utf8: boolean): string {
   let name = raw;
   if (!utf8) {
     const dec = decodeMailboxName(raw);
-    if (dec === null) throw new ArgError('Invalid modified UTF-7 mailbox name');
+    // 8-bit text needs UTF8=ACCEPT (a syntax error); a malformed "&...-" is a name no folder can
+    // have: NO, as for any other missing folder (Dovecot answers the same).
+    if (dec === null && /[^\x00-\x7f]/.test(raw)) throw new ArgError('Invalid modified UTF-7 mailbox name');
+    if (dec === null) throw new ArgError('Invalid modified UTF-7 mailbox name', 'NONEXISTENT');
     name = dec;
   }
   if (name.toUpperCase() === 'INBOX') return 'INBOX';

@@ -126,7 +126,14 @@ class Cursor {
       } else if (c === 32 || c === 40 || c === 41 || c === 34 || c === 123) break;
       else if (c < 32 || c === 127) throw new Fail('Control character in atom');
     }
-    if (bracket > 0) throw new Fail('Missing "]"');
+    if (bracket > 0) {
+      // An unbalanced "[" is just an atom character (a mailbox named "a[b"): end at the next space.
+      i = this.pos;
+      while (i < line.length && ![32, 40, 41, 34, 123].includes(line[i]!)) {
+        if (line[i]! < 32 || line[i] === 127) throw new Fail('Control character in atom');
+        i++;
+      }
+    }
     const value = line.subarray(this.pos, i).toString('utf8');
     this.pos = i;
     if (value.length === 0) throw new Fail('Empty atom');

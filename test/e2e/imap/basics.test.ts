@@ -114,8 +114,9 @@ test('APPEND, SELECT, FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE', async () => {
   assert.match(r.done, /OK \[READ-WRITE\]/);
   r = await c.cmd('FETCH 1:* (UID FLAGS RFC822.SIZE)');
   assert.deepEqual(r.lines, [
-    `* 1 FETCH (UID 1 FLAGS (\\Flagged) RFC822.SIZE ${msg.length})`,
-    `* 2 FETCH (UID 2 FLAGS () RFC822.SIZE ${msg2.length})`,
+    // Both are \\Recent: this is the first session to see them (RFC 3501 §2.3.2).
+    `* 1 FETCH (UID 1 FLAGS (\\Recent \\Flagged) RFC822.SIZE ${msg.length})`,
+    `* 2 FETCH (UID 2 FLAGS (\\Recent) RFC822.SIZE ${msg2.length})`,
   ]);
   r = await c.cmd('FETCH 1 (BODY.PEEK[HEADER.FIELDS (Subject)] ENVELOPE)');
   assert.equal(r.lines[0], '* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {26}');
@@ -126,7 +127,7 @@ test('APPEND, SELECT, FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE', async () => {
   );
   r = await c.cmd('FETCH 2 (BODY[TEXT]<5.4>)');
   assert.equal(r.lines[0], '* 2 FETCH (BODY[TEXT]<5> {4}');
-  assert.equal(r.lines[1], 'with FLAGS (\\Seen))');
+  assert.equal(r.lines[1], 'with FLAGS (\\Recent \\Seen))');
   r = await c.cmd('FETCH 2 BODYSTRUCTURE');
   assert.match(
     r.lines[0]!,
@@ -142,7 +143,7 @@ test('APPEND, SELECT, FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE', async () => {
   assert.match(r.lines[0]!, /^\* ESEARCH \(TAG "T\d+"\) MIN 1 MAX 2 COUNT 2$/);
   r = await c.cmd('STORE 1 +FLAGS (\\Deleted $Work)');
   assert.ok(r.lines.includes('* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)'));
-  assert.ok(r.lines.includes('* 1 FETCH (FLAGS (\\Flagged \\Deleted $Work))'), r.lines.join('\n'));
+  assert.ok(r.lines.includes('* 1 FETCH (FLAGS (\\Recent \\Flagged \\Deleted $Work))'), r.lines.join('\n'));
   r = await c.cmd('UID STORE 2 FLAGS.SILENT (\\Answered)');
   assert.deepEqual(r.lines, []);
   r = await c.cmd('COPY 1:2 Archive');
@@ -168,7 +169,8 @@ test('two sessions: EXISTS, FETCH FLAGS and EXPUNGE reach the other one, never d
   await a.cmd(`APPEND Drafts {${m.length}+}\r\n${m.toString()}`);
   await a.cmd(`APPEND Drafts {${m.length}+}\r\n${m.toString()}`);
   let r = await b.cmd('NOOP');
-  assert.deepEqual(r.lines, ['* 2 EXISTS']);
+  // Session a saw the new messages first (its APPENDs), so they are \\Recent there, not here.
+  assert.deepEqual(r.lines, ['* 2 EXISTS', '* 0 RECENT']);
   await a.cmd('STORE 1 +FLAGS.SILENT (\\Deleted)');
   await a.cmd('EXPUNGE');
   r = await b.cmd('FETCH 1:2 (FLAGS)');
@@ -191,6 +193,7 @@ test('IDLE wakes on a change from another session', async () => {
   const m = sampleMessage('Spam');
   await b.cmd(`APPEND Junk {${m.length}+}\r\n${m.toString()}`);
   assert.equal(await a.readLine(1000), '* 1 EXISTS');
+  assert.equal(await a.readLine(1000), '* 1 RECENT');
   a.write('DONE\r\n');
   assert.match(await a.readLine(), /^I1 OK/);
   a.close();

@@ -31,7 +31,7 @@ test('CONDSTORE: HIGHESTMODSEQ, FETCH MODSEQ / CHANGEDSINCE, STORE UNCHANGEDSINC
   const newMod = Number(/MODSEQ \((\d+)\)/.exec(r.lines[0]!)?.[1]);
   assert.ok(newMod > modseqs[2]!, r.lines.join('\n'));
   r = await c.cmd(`FETCH 1:* (FLAGS) (CHANGEDSINCE ${modseqs[2]})`);
-  assert.deepEqual(r.lines, [`* 2 FETCH (FLAGS (\\Seen) MODSEQ (${newMod}))`]);
+  assert.deepEqual(r.lines, [`* 2 FETCH (FLAGS (\\Recent \\Seen) MODSEQ (${newMod}))`]);
   r = await c.cmd(`STORE 1:2 (UNCHANGEDSINCE ${modseqs[1]}) +FLAGS (\\Flagged)`);
   assert.match(r.done, /OK \[MODIFIED 2\]/);
   r = await c.cmd(`UID SEARCH MODSEQ ${newMod}`);
