@@ -1,8 +1,5 @@
 // Which protocol sessions the server runs: each protocol package exports a handler factory; this is
 // the one place that assembles them with the domain's pieces (delivery hooks, queue, resolver).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Core } from '../core/context.js';
 import type { Config } from '../server/config.js';
 import type { Connection } from '../server/listener.js';
@@ -11,29 +8,37 @@ import { createResolver } from '../core/dns/resolver.js';
 import { implicitKeep, noSpamCheck, type DeliveryHooks } from '../core/delivery/hooks.js';
 import { enqueue } from '../core/queue/enqueue.js';
 import { srsForward } from '../core/queue/srs.js';
+import { startQueueWorker, type QueueWorker } from '../core/queue/worker.js';
+import { MailError } from '../core/errors.js';
+import { resolveRecipient } from '../core/directory/resolve.js';
+import { deliverLocal } from '../core/delivery/pipeline.js';
+import { detectLoop } from '../core/delivery/trace.js';
+import { joinMessage, makeField, splitMessage } from '../wire/header-block.js';
+import {
+  outboundTransportFromConfig,
+  queueTimingFromConfig,
+  srsSecretFromConfig,
+} from '../smtp/outbound/from-config.js';
 import { createSmtpService } from '../smtp/server.js';
 import { createImapHandler } from '../imap/server.js';
 
 export interface ProtocolSet {
   handlers: Partial<Record<keyof Config['listen'], (conn: Connection) => void>>;
   hooks: DeliveryHooks;
+  queue: QueueWorker;
   close(): Promise<void>;
 }
 
-/** The SRS secret: configured, or generated once into the data directory and kept. */
-export function srsSecret(config: Config): string {
-  if (config.smtp.srs_secret) return config.smtp.srs_secret;
-  const file = join(config.data_dir, 'srs.secret');
-  if (!existsSync(file)) {
-    mkdirSync(config.data_dir, { recursive: true });
-    writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-  }
-  return readFileSync(file, 'utf8').trim();
+/** A forwarded copy names the address it went through, so a forwarding loop is seen (RFC 5321 §6.3). */
+function withDeliveredTo(raw: Buffer, via: string): Buffer {
+  const m = splitMessage(raw);
+  m.fields.unshift(makeField('Delivered-To', via, m.eol));
+  return joinMessage(m);
 }
 
 export async function protocolHandlers(core: Core, config: Config, tls: TlsMaterial): Promise<ProtocolSet> {
   const resolve = createResolver(config.dns.servers);
-  const secret = srsSecret(config);
+  const secret = srsSecretFromConfig(config);
   const hooks: DeliveryHooks = {
     spam: noSpamCheck,
     filter: implicitKeep,
@@ -45,10 +50,11 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
       await enqueue(c, {
         sender,
         recipients: req.to,
-        raw: req.raw,
+        raw: withDeliveredTo(req.raw, req.via),
         sign: false,
         meta: { kind: 'forward', from: req.via },
       });
+      worker.kick();
     },
   };
   const smtp = createSmtpService(core, {
@@ -60,13 +66,21 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
     tls: { key: tls.key, cert: tls.cert },
     resolve,
     hooks,
-    sendOut: (req) =>
-      enqueue(core, {
+    sendOut: async (req) => {
+      const id = await enqueue(core, {
         sender: req.sender,
         recipients: req.recipients,
         raw: req.raw,
-        meta: { kind: 'message', from: req.account?.address ?? req.sender, messageId: req.messageId },
-      }),
+        meta: {
+          kind: 'message',
+          from: req.account?.address ?? req.sender,
+          messageId: req.messageId,
+          ...(req.dsn ? { dsn: req.dsn } : {}),
+        },
+      });
+      worker.kick();
+      return id;
+    },
     async retryLocal(req) {
       await enqueue(core, {
         sender: req.sender,
@@ -75,6 +89,38 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
         sign: false,
         meta: { kind: 'message', messageId: req.messageId },
       });
+      worker.kick();
+    },
+  });
+  const worker: QueueWorker = startQueueWorker(core, {
+    transport: outboundTransportFromConfig(config, { resolve, log: core.log }),
+    ...queueTimingFromConfig(config),
+    srs: { secret, domain: config.hostname },
+    // Queued mail for our own addresses (retries, forwards to local targets) takes the same pipeline.
+    async deliverLocal(sender, recipient, raw) {
+      const r = await resolveRecipient(core, recipient);
+      if (r.kind !== 'local') throw new MailError('NOT_FOUND', `no such local address: ${recipient}`);
+      const loop = detectLoop(raw, [r.canonical], config.smtp.max_received_headers);
+      if (loop.loop) throw new MailError('PERMISSION_DENIED', `mail loop: ${loop.reason}`);
+      const messageId = splitMessage(raw).fields.find((f) => f.key === 'message-id')?.value ?? '';
+      const [o] = await deliverLocal(
+        core,
+        hooks,
+        {
+          raw,
+          envelopeFrom: sender,
+          messageId,
+          trace: [],
+          quarantine: false,
+          remoteIp: '127.0.0.1',
+          logDetail: { via: 'queue' },
+        },
+        [r],
+      );
+      if (o?.status === 'failed') {
+        throw new MailError(o.code === 'OVER_QUOTA' ? 'OVER_QUOTA' : 'TEMPORARY_FAILURE', o.reason, true);
+      }
+      if (o?.status === 'rejected') throw new MailError('PERMISSION_DENIED', o.reason);
     },
   });
   const imap = createImapHandler(core, { maxMessageSize: config.smtp.max_message_size });
@@ -87,7 +133,9 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
       imaps: imap,
     },
     hooks,
+    queue: worker,
     async close() {
+      await worker.stop();
       imap.close();
       await smtp.close();
     },

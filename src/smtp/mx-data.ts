@@ -146,7 +146,9 @@ export async function handleMxData(ctx: DataContext): Promise<string> {
   }
   if (failed.length) {
     // Some copies are stored: the rest must not be lost nor delivered twice, so they go to the queue.
-    await opts.retryLocal({ sender, recipients: failed.map((f) => f.recipient), raw: clean, messageId });
+    // The queued copy carries our trace fields: the retry must not lose them.
+    const traced = Buffer.concat([Buffer.from(trace.map((f) => f.raw).join(''), 'latin1'), clean]);
+    await opts.retryLocal({ sender, recipients: failed.map((f) => f.recipient), raw: traced, messageId });
   }
   return `2.0.0 Ok: queued as ${id}`;
 }
