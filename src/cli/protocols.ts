@@ -21,6 +21,7 @@ import {
 } from '../smtp/outbound/from-config.js';
 import { createSmtpService } from '../smtp/server.js';
 import { createImapHandler } from '../imap/server.js';
+import { createPop3Handler } from '../pop3/server.js';
 
 export interface ProtocolSet {
   handlers: Partial<Record<keyof Config['listen'], (conn: Connection) => void>>;
@@ -124,6 +125,7 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
     },
   });
   const imap = createImapHandler(core, { maxMessageSize: config.smtp.max_message_size });
+  const pop3Handler = createPop3Handler(core);
   return {
     handlers: {
       smtp: smtp.handlers.smtp,
@@ -131,6 +133,8 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
       submissions: smtp.handlers.submissions,
       imap,
       imaps: imap,
+      pop3: pop3Handler,
+      pop3s: pop3Handler,
     },
     hooks,
     queue: worker,
