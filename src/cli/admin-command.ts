@@ -8,6 +8,7 @@ import { dkimDnsRecord } from '../core/directory/dkim-keys.js';
 import { readMailLog } from '../core/maillog/mail-log.js';
 import { unban } from '../core/security/bans.js';
 import { parseArgs, parseSize, UsageError } from './args.js';
+import { queueCommand } from './queue-command.js';
 
 export const ADMIN_USAGE = `usage: mailstead admin <command> ... --config FILE
 
@@ -27,6 +28,7 @@ export const ADMIN_USAGE = `usage: mailstead admin <command> ... --config FILE
   redirect add ADDRESS TARGET... | redirect remove ADDRESS
   forward set ADDRESS TARGET... [--keep] | forward clear ADDRESS
   plan set DOMAIN starter|premium
+  queue list [--status queued|delivered|failed] | queue retry ID | queue delete ID
   log show ADDRESS [--limit N]      the per-address mail log
   ban remove IP                     lift an authentication ban`;
 
@@ -53,6 +55,7 @@ function size(n: number): string {
 /** Runs one admin command; throws UsageError for bad syntax and MailError for refused actions. */
 export async function adminCommand(core: Core, argv: string[], out: Out): Promise<void> {
   const [noun, verb, ...rest] = argv;
+  if (noun === 'queue') return queueCommand(core, argv.slice(1), out);
   const key = `${noun ?? ''} ${verb ?? ''}`;
   switch (key) {
     case 'domain add': {

@@ -41,14 +41,17 @@ export async function signingDomain(
  */
 export async function signMessage(core: Core, raw: Buffer, domain: DomainRecord): Promise<Buffer> {
   try {
-    const r = await dkimSign(raw, {
-      signingDomain: domain.name,
-      selector: domain.dkimSelector,
-      privateKey: domain.dkimPrivateKey,
+    // mailauth reads the keys from `signatureData` (one message may carry several signatures);
+    // its bundled typings describe top-level fields that the code ignores, hence the cast.
+    const options = {
       canonicalization: 'relaxed/relaxed',
       algorithm: 'rsa-sha256',
       signTime: new Date(core.now()),
-    });
+      signatureData: [
+        { signingDomain: domain.name, selector: domain.dkimSelector, privateKey: domain.dkimPrivateKey },
+      ],
+    };
+    const r = await dkimSign(raw, options as unknown as Parameters<typeof dkimSign>[1]);
     if (r.errors.length > 0 || !r.signatures.trim()) {
       core.log.error({ domain: domain.name, errors: r.errors.map((e) => e.message) }, 'DKIM signing failed');
       return raw;
