@@ -175,6 +175,8 @@ export interface SieveResult {
   /** 'error' means the script failed; the host must fall back to `implicitKeep`. */
   readonly status: 'ok' | 'error';
   readonly actions: readonly SieveAction[];
+  /** For each action (same index): the script and line that produced it. */
+  readonly origins: readonly { readonly script: string; readonly line: number }[];
   /** Set when the implicit keep is still in effect. */
   readonly implicitKeep: DeliveryCopy | null;
   readonly errors: readonly SieveRuntimeError[];

@@ -42,7 +42,8 @@ interface Scope {
   readonly requires: ReadonlySet<string>;
 }
 
-type ResultAction = SieveAction & { readonly line: number };
+/** An action with where it came from (script name and line), for the host's explanations. */
+type ResultAction = SieveAction & { readonly line: number; readonly script: string };
 
 export class Runtime {
   readonly options: RunOptions;
@@ -323,7 +324,7 @@ export class Runtime {
       this.actions.filter((a) => a.type === 'notify').length >= this.limits.maxNotifications
     )
       this.fail('number of notify actions exceeds policy limit');
-    this.actions.push({ ...action, line: this.line });
+    this.actions.push({ ...action, line: this.line, script: this.scopes.length ? this.script.name : '' });
     if (this.cancels(action)) this.implicitKeep = false;
   }
 
@@ -344,13 +345,21 @@ export class Runtime {
   finish(status: 'ok' | 'error'): SieveResult {
     const duplicateMarks = [...this.duplicateMarks];
     if (status === 'error') {
-      return { status, actions: [], implicitKeep: {}, errors: [...this.errors], duplicateMarks: [] };
+      return {
+        status,
+        actions: [],
+        origins: [],
+        implicitKeep: {},
+        errors: [...this.errors],
+        duplicateMarks: [],
+      };
     }
-    const actions = this.actions.map(({ line: _line, ...a }) => a as SieveAction);
+    const actions = this.actions.map(({ line: _line, script: _script, ...a }) => a as SieveAction);
+    const origins = this.actions.map((a) => ({ script: a.script, line: a.line }));
     const implicitKeep = this.implicitKeep
       ? this.copyState(this.has0('imap4flags') ? this.flags : undefined)
       : null;
-    return { status, actions, implicitKeep, errors: [...this.errors], duplicateMarks };
+    return { status, actions, origins, implicitKeep, errors: [...this.errors], duplicateMarks };
   }
 
   /** Whether the top-level script required a capability (scopes are gone after the run). */
