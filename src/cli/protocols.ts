@@ -5,7 +5,8 @@ import type { Config } from '../server/config.js';
 import type { Connection } from '../server/listener.js';
 import type { TlsMaterial } from '../server/tls.js';
 import { createResolver } from '../core/dns/resolver.js';
-import { implicitKeep, noSpamCheck, type DeliveryHooks } from '../core/delivery/hooks.js';
+import { noSpamCheck, type DeliveryHooks } from '../core/delivery/hooks.js';
+import { createSieveFilter } from '../core/sieve/sieve-filter.js';
 import { enqueue } from '../core/queue/enqueue.js';
 import { srsForward } from '../core/queue/srs.js';
 import { startQueueWorker, type QueueWorker } from '../core/queue/worker.js';
@@ -21,6 +22,7 @@ import {
 } from '../smtp/outbound/from-config.js';
 import { createSmtpService } from '../smtp/server.js';
 import { createImapHandler } from '../imap/server.js';
+import { createManageSieveHandler } from '../managesieve/server.js';
 import { createPop3Handler } from '../pop3/server.js';
 
 export interface ProtocolSet {
@@ -42,7 +44,7 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
   const secret = srsSecretFromConfig(config);
   const hooks: DeliveryHooks = {
     spam: noSpamCheck,
-    filter: implicitKeep,
+    filter: createSieveFilter(),
     async forward(c, req) {
       // SRS keeps SPF passing at the far end; the null sender stays null (no bounce to a bounce).
       const sender = req.originalSender
@@ -133,6 +135,7 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
       submissions: smtp.handlers.submissions,
       imap,
       imaps: imap,
+      managesieve: createManageSieveHandler(core),
       pop3: pop3Handler,
       pop3s: pop3Handler,
     },
