@@ -23,6 +23,8 @@ import { handleAppend } from './commands/append.js';
 import { handleFetch } from './commands/fetch.js';
 import { handleStore } from './commands/store.js';
 import { handleSearch } from './commands/search.js';
+import { handleSort } from './commands/sort.js';
+import { handleThread } from './commands/thread.js';
 import { handleCopy } from './commands/copy.js';
 import { handleExpunge } from './commands/expunge.js';
 import { handleClose } from './commands/close.js';
@@ -77,6 +79,8 @@ export const COMMANDS = {
   FETCH: { states: SEL, uid: true, usesSeqs: true, handler: handleFetch },
   STORE: { states: SEL, uid: true, usesSeqs: true, readWrite: true, handler: handleStore },
   SEARCH: { states: SEL, uid: true, usesSeqs: true, handler: handleSearch },
+  SORT: { states: SEL, uid: true, usesSeqs: true, handler: handleSort },
+  THREAD: { states: SEL, uid: true, usesSeqs: true, handler: handleThread },
   COPY: { states: SEL, uid: true, usesSeqs: true, handler: handleCopy },
   MOVE: { states: SEL, uid: true, breaksSeqs: true, readWrite: true, handler: handleCopy },
 } satisfies Record<string, CommandSpec>;

@@ -26,13 +26,44 @@ export type SearchKey =
   | { kind: 'modseq'; modseq: number }
   | { kind: 'age'; op: 'older' | 'younger'; seconds: number };
 
-export type SearchReturn = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
+export type SearchReturn = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE' | 'PARTIAL' | 'UPDATE' | 'CONTEXT';
 
 export interface SearchArgs {
   /** null: a plain SEARCH (untagged SEARCH response); otherwise ESEARCH with these options. */
   returns: SearchReturn[] | null;
+  /** PARTIAL's range of result positions, low first (RFC 5267 §4.4). */
+  partial: [number, number] | null;
   charset: string | null;
   key: SearchKey;
+}
+
+const RETURN_OPTIONS = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'PARTIAL', 'UPDATE', 'CONTEXT'];
+
+/** RETURN (...) of ESEARCH (RFC 4731), SEARCHRES (RFC 5182) and CONTEXT=SEARCH/SORT (RFC 5267). */
+export function parseReturnOptions(list: readonly Token[]): {
+  returns: SearchReturn[];
+  partial: [number, number] | null;
+} {
+  const returns: SearchReturn[] = [];
+  let partial: [number, number] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i]!;
+    if (t.kind !== 'atom') throw new ArgError('Invalid RETURN option');
+    const o = t.value.toUpperCase();
+    if (!RETURN_OPTIONS.includes(o)) throw new ArgError(`Unknown RETURN option ${o.slice(0, 40)}`);
+    if (o === 'PARTIAL') {
+      const r = list[++i];
+      const m = r && r.kind === 'atom' ? /^([1-9]\d{0,9}):([1-9]\d{0,9})$/.exec(r.value) : null;
+      if (!m) throw new ArgError('PARTIAL needs a range n:m');
+      const a = Number(m[1]);
+      const b = Number(m[2]);
+      if (a > 0xffffffff || b > 0xffffffff) throw new ArgError('PARTIAL range too large');
+      partial = a <= b ? [a, b] : [b, a];
+    }
+    if (!returns.includes(o as SearchReturn)) returns.push(o as SearchReturn);
+  }
+  // RETURN () means RETURN (ALL) (RFC 4731 §3.1).
+  return { returns: returns.length === 0 ? ['ALL'] : returns, partial };
 }
 
 const HEADER_KEYS: Record<string, string> = {
@@ -71,17 +102,10 @@ const MAX_KEYS = 1000;
 export function parseSearch(tokens: readonly Token[], utf8: boolean, esearch: boolean): SearchArgs {
   const r = new ArgReader(tokens, utf8);
   let returns: SearchReturn[] | null = null;
+  let partial: [number, number] | null = null;
   if (r.optionalWord('RETURN')) {
     if (!esearch) throw new ArgError('RETURN is not supported');
-    const opts = r.list().map((t) => {
-      if (t.kind !== 'atom') throw new ArgError('Invalid RETURN option');
-      const o = t.value.toUpperCase();
-      if (!['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE'].includes(o))
-        throw new ArgError(`Unknown RETURN option ${o}`);
-      return o as SearchReturn;
-    });
-    // RETURN () means RETURN (ALL) (RFC 4731 §3.1).
-    returns = opts.length === 0 ? ['ALL'] : opts;
+    ({ returns, partial } = parseReturnOptions(r.list()));
   }
   let charset: string | null = null;
   if (r.optionalWord('CHARSET')) {
@@ -92,7 +116,17 @@ export function parseSearch(tokens: readonly Token[], utf8: boolean, esearch: bo
   const keys: SearchKey[] = [];
   while (!r.done) keys.push(readKey(r, ctx, 0));
   if (keys.length === 0) throw new ArgError('Missing search key');
-  return { returns, charset, key: keys.length === 1 ? keys[0]! : { kind: 'and', keys } };
+  return { returns, partial, charset, key: keys.length === 1 ? keys[0]! : { kind: 'and', keys } };
+}
+
+/** Search keys alone (SORT and THREAD give the charset without the CHARSET word). */
+export function parseSearchKeys(tokens: readonly Token[], utf8: boolean): SearchKey {
+  const r = new ArgReader(tokens, utf8);
+  const ctx = { count: 0 };
+  const keys: SearchKey[] = [];
+  while (!r.done) keys.push(readKey(r, ctx, 0));
+  if (keys.length === 0) throw new ArgError('Missing search key');
+  return keys.length === 1 ? keys[0]! : { kind: 'and', keys };
 }
 
 function readKey(r: ArgReader, ctx: { count: number }, depth: number): SearchKey {
