@@ -58,12 +58,39 @@ function replyText(e: SmtpError): string {
 
 const has8bit = (b: Buffer): boolean => b.some((c) => c >= 0x80);
 
+/**
+ * Runs one client step. Connection failures reach nodemailer's 'error' event rather than the
+ * step's callback, and a peer hanging up shows only as 'end', so all three settle the step.
+ */
+function step<T>(
+  conn: SMTPConnection,
+  start: (done: (err: Error | null, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: Error | null, value?: T): void => {
+      if (settled) return;
+      settled = true;
+      conn.off('error', onError);
+      conn.off('end', onEnd);
+      if (err) reject(err);
+      else resolve(value as T);
+    };
+    const onError = (err: Error): void => finish(err);
+    const onEnd = (): void =>
+      finish(Object.assign(new Error('connection closed by the remote host'), { code: 'ECONNECTION' }));
+    conn.on('error', onError);
+    conn.on('end', onEnd);
+    start(finish);
+  });
+}
+
 function connect(conn: SMTPConnection): Promise<void> {
-  return new Promise((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+  return step(conn, (done) => conn.connect((err) => done(err ?? null)));
 }
 
 function login(conn: SMTPConnection, auth: { user: string; pass: string }): Promise<void> {
-  return new Promise((resolve, reject) => conn.login(auth, (err) => (err ? reject(err) : resolve())));
+  return step(conn, (done) => conn.login(auth, (err) => done(err)));
 }
 
 function send(
@@ -72,7 +99,7 @@ function send(
   recipients: string[],
   raw: Buffer,
 ): Promise<{ accepted: string[]; rejectedErrors: SmtpError[]; response: string }> {
-  return new Promise((resolve, reject) =>
+  return step(conn, (done) =>
     conn.send(
       {
         from: sender === '' ? false : sender,
@@ -82,8 +109,8 @@ function send(
       },
       raw,
       (err, info) => {
-        if (err) return reject(err);
-        resolve({
+        if (err) return done(err);
+        done(null, {
           accepted: info.accepted,
           rejectedErrors: (info.rejectedErrors ?? []) as SmtpError[],
           response: info.response,
