@@ -24,6 +24,7 @@ import { handleFetch } from './commands/fetch.js';
 import { handleStore } from './commands/store.js';
 import { handleSearch } from './commands/search.js';
 import { handleSort } from './commands/sort.js';
+import { handleCancelUpdate } from './commands/cancelupdate.js';
 import { handleThread } from './commands/thread.js';
 import { handleCopy } from './commands/copy.js';
 import { handleExpunge } from './commands/expunge.js';
@@ -81,6 +82,7 @@ export const COMMANDS = {
   SEARCH: { states: SEL, uid: true, usesSeqs: true, handler: handleSearch },
   SORT: { states: SEL, uid: true, usesSeqs: true, handler: handleSort },
   THREAD: { states: SEL, uid: true, usesSeqs: true, handler: handleThread },
+  CANCELUPDATE: { states: SEL, handler: handleCancelUpdate },
   COPY: { states: SEL, uid: true, usesSeqs: true, handler: handleCopy },
   MOVE: { states: SEL, uid: true, breaksSeqs: true, readWrite: true, handler: handleCopy },
 } satisfies Record<string, CommandSpec>;

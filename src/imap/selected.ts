@@ -6,6 +6,7 @@ import type { MailboxRecord, MessageRecord } from '../store/ports.js';
 import { loadMessages } from '../core/mailbox/messages.js';
 import { claimRecent, recentMarker } from '../core/mailbox/recent.js';
 import { SeqMap } from './seq-map.js';
+import { dropFromContexts, refreshContexts, type SearchContext } from './search-context.js';
 import { formatSequenceSet } from './proto/sequence.js';
 import { flagList } from './proto/response.js';
 
@@ -31,6 +32,8 @@ export class SelectedMailbox {
   private pendingAppend = false;
   /** Result of the last SEARCH ... RETURN (SAVE) (RFC 5182), as UIDs. */
   saved: number[] = [];
+  /** Searches kept up to date (CONTEXT=SEARCH / CONTEXT=SORT, RFC 5267 §4). */
+  readonly contexts: SearchContext[] = [];
   gone = false;
   /** UID ranges (lo, hi] that are \Recent in this session (RFC 3501 §2.3.2). */
   private readonly recentRanges: Array<[number, number]> = [];
@@ -153,6 +156,7 @@ export class SelectedMailbox {
     if (allowExpunge && this.pendingExpunge.size > 0) {
       const uids = [...this.pendingExpunge].sort((a, b) => a - b);
       this.pendingExpunge.clear();
+      dropFromContexts(this.contexts, this.map, new Set(uids), (l) => out.send(l));
       if (out.qresync) {
         for (const u of uids) this.map.remove(u);
         out.send(`* VANISHED ${formatSequenceSet(uids)}`);
@@ -192,6 +196,19 @@ export class SelectedMailbox {
     }
     const fresh = await this.core.store.mail.getMailboxById(this.box.id);
     if (fresh) this.box = fresh;
+  }
+
+  /** Re-runs the kept searches and reports what changed in their results. */
+  async refreshContexts(out: SyncOutput): Promise<void> {
+    if (this.contexts.length === 0) return;
+    await refreshContexts(
+      this.core,
+      this.box.id,
+      this.contexts,
+      this.map,
+      (u) => this.map.seqOf(u) > 0 && !this.pendingExpunge.has(u),
+      (l) => out.send(l),
+    );
   }
 
   sendFlags(m: MessageRecord, out: SyncOutput, withUid: boolean): void {

@@ -281,6 +281,7 @@ export class ImapSession implements SessionApi {
       const sel = this.state.selected;
       await sel.poll();
       await sel.flush(this.out, allowExpunge);
+      await sel.refreshContexts(this.out);
       if (sel.gone) {
         // The selected folder was deleted by another session (RFC 9051 §7.1.5: BYE or reselect).
         this.send('* BYE The selected folder was deleted');

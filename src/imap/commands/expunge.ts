@@ -3,6 +3,7 @@ import { deletedUids, expungeMessages } from '../../core/mailbox/messages.js';
 import { ArgReader } from '../proto/args.js';
 import { formatSequenceSet } from '../proto/sequence.js';
 import { resolveSet } from '../message-set.js';
+import { dropFromContexts } from '../search-context.js';
 import type { CommandContext, CommandResult, SessionApi } from '../session-api.js';
 
 /** Expunges \Deleted messages among `uids` (all when null); announces them unless `silent` (CLOSE). */
@@ -12,6 +13,7 @@ export async function expungeDeleted(s: SessionApi, uids: number[] | null, silen
   const known = candidates.filter((u) => sel.map.seqOf(u) > 0);
   const removed = (await expungeMessages(s.core, sel.box, known)).map((m) => m.uid).sort((a, b) => a - b);
   if (silent) return;
+  dropFromContexts(sel.contexts, sel.map, new Set(removed), (l) => s.send(l));
   if (s.out.qresync && removed.length > 0) {
     for (const u of removed) sel.forget(u);
     s.send(`* VANISHED ${formatSequenceSet(removed)}`);

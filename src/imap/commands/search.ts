@@ -5,6 +5,7 @@ import { searchMessages } from '../../core/mailbox/search.js';
 import { parseSearch, type SearchReturn } from '../proto/search.js';
 import { toQuery, usesModseq } from '../message-set.js';
 import type { SelectedMailbox } from '../selected.js';
+import { MAX_CONTEXTS, type SearchContext } from '../search-context.js';
 import type { CommandContext, CommandResult } from '../session-api.js';
 import { esearchLine } from './esearch.js';
 
@@ -27,6 +28,15 @@ export function saveResult(
   } else sel.saved = [...uids].sort((a, b) => a - b);
 }
 
+/** Starts keeping a search up to date; false when the session already keeps too many. */
+export function addContext(sel: SelectedMailbox, c: SearchContext): boolean {
+  const i = sel.contexts.findIndex((x) => x.tag === c.tag);
+  if (i >= 0) sel.contexts.splice(i, 1);
+  if (sel.contexts.length >= MAX_CONTEXTS) return false;
+  sel.contexts.push(c);
+  return true;
+}
+
 export async function handleSearch(ctx: CommandContext): Promise<CommandResult> {
   const s = ctx.session;
   const sel = s.selected();
@@ -45,8 +55,14 @@ export async function handleSearch(ctx: CommandContext): Promise<CommandResult> 
     return { status: 'OK', text: 'Search completed' };
   }
   saveResult(sel, returns, uids);
-  const shown = returns.filter((r) => r !== 'SAVE');
-  if (shown.length === 0) return { status: 'OK', text: 'Search completed, result saved' };
+  if (returns.includes('UPDATE')) {
+    if (!addContext(sel, { tag: ctx.tag, uid: ctx.uid, query, sort: null, result: uids }))
+      return { status: 'NO', code: 'LIMIT', text: 'Too many searches kept up to date' };
+  }
+  const shown = returns.filter((r) => r !== 'SAVE' && r !== 'UPDATE' && r !== 'CONTEXT');
+  // With UPDATE the ESEARCH response is sent even when it carries nothing yet (RFC 5267 §4.2).
+  if (shown.length === 0 && !returns.includes('UPDATE'))
+    return { status: 'OK', text: 'Search completed, result saved' };
   let ms: number | null = null;
   if (modseq && ids.length > 0) {
     // The highest modseq of the messages being returned (RFC 7162 §3.1.5): with only MIN/MAX, theirs.

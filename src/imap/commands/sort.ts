@@ -6,7 +6,7 @@ import { parseSort } from '../proto/sort.js';
 import { toQuery, usesModseq } from '../message-set.js';
 import type { CommandContext, CommandResult } from '../session-api.js';
 import { esearchLine } from './esearch.js';
-import { saveResult } from './search.js';
+import { addContext, saveResult } from './search.js';
 
 export async function handleSort(ctx: CommandContext): Promise<CommandResult> {
   const s = ctx.session;
@@ -14,7 +14,8 @@ export async function handleSort(ctx: CommandContext): Promise<CommandResult> {
   const args = parseSort(ctx.args, s.utf8);
   const modseq = usesModseq(args.key);
   if (modseq) s.enabled.add('CONDSTORE');
-  const found = await searchMessages(s.core, sel.box, toQuery(args.key, sel));
+  const query = toQuery(args.key, sel);
+  const found = await searchMessages(s.core, sel.box, query);
   const live = found.uids.filter((u) => sel.map.seqOf(u) > 0 && !sel.pendingExpunge.has(u));
   const sorted = await sortMessages(s.core, sel.box.id, live, args.criteria);
   const ids = ctx.uid ? sorted : sorted.map((u) => sel.map.seqOf(u));
@@ -24,8 +25,14 @@ export async function handleSort(ctx: CommandContext): Promise<CommandResult> {
     return { status: 'OK', text: 'Sort completed' };
   }
   saveResult(sel, args.returns, sorted);
-  const shown = args.returns.filter((r) => r !== 'SAVE');
-  if (shown.length === 0) return { status: 'OK', text: 'Sort completed, result saved' };
+  if (args.returns.includes('UPDATE')) {
+    const c = { tag: ctx.tag, uid: ctx.uid, query, sort: args.criteria, result: sorted };
+    if (!addContext(sel, c))
+      return { status: 'NO', code: 'LIMIT', text: 'Too many searches kept up to date' };
+  }
+  const shown = args.returns.filter((r) => r !== 'SAVE' && r !== 'UPDATE' && r !== 'CONTEXT');
+  if (shown.length === 0 && !args.returns.includes('UPDATE'))
+    return { status: 'OK', text: 'Sort completed, result saved' };
   const line = esearchLine({
     tag: ctx.tag,
     uid: ctx.uid,
