@@ -6,8 +6,7 @@
 import type { Argument, CommandNode, Position, TestNode } from './ast.js';
 import { comparatorCapability, getComparator, RELATIONS } from './comparators.js';
 import type { ArgKind, CommandDef, CompileCtx, Extension, TagDef } from './extension.js';
-import { SieveSyntaxError, tokenize } from './lexer.js';
-import { parse } from './parser.js';
+import { parseSource } from './parser.js';
 import { posixRegex } from './regex.js';
 import { buildRegistry, type Registry } from './registry.js';
 import { compileString } from './strings.js';
@@ -447,14 +446,13 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   if (Buffer.byteLength(source, 'utf8') > limits.maxScriptSize) {
     return { ok: false, errors: [{ line: 1, column: 1, message: 'script is too large' }], warnings: [] };
   }
-  let body: CNode[] = [];
-  try {
-    const ast = parse(tokenize(source, limits.maxStringLength), { maxNesting: limits.maxNesting });
-    body = c.block(ast, true);
-  } catch (e) {
-    if (!(e instanceof SieveSyntaxError)) throw e;
-    c.errors.push({ line: e.line, column: e.column, message: e.message });
-  }
+  const parsed = parseSource(
+    source,
+    { maxNesting: limits.maxNesting, maxStringLength: limits.maxStringLength },
+    (line, column, message, warning) => (warning ? c.warnings : c.errors).push({ line, column, message }),
+  );
+  // Like Pigeonhole, a script that does not parse is not validated.
+  const body: CNode[] = parsed.valid ? c.block(parsed.commands, true) : [];
   if (c.errors.length) return { ok: false, errors: c.errors, warnings: c.warnings };
   return {
     ok: true,

@@ -1,129 +1,266 @@
-/** Recursive-descent parser: tokens → syntax tree. Semantic checks live in the compiler. */
-import type { Argument, CommandNode, StringLit, TestNode } from './ast.js';
-import { SieveSyntaxError, type Token } from './lexer.js';
+/**
+ * Recursive-descent parser: tokens → syntax tree, a port of Pigeonhole's parser including its
+ * error recovery: after a syntax error it skips to the end of the broken structure (string list,
+ * test list, command or block, respecting nesting) and goes on, so one run reports every error
+ * Pigeonhole would. Semantic checks live in the compiler.
+ */
+import type { Argument, CommandNode, StringLit } from './ast.js';
+import { describeToken, Scanner, type LexReport, type Token, type TokenType } from './lexer.js';
 
 export interface ParseLimits {
+  /** Block nesting and test nesting (Pigeonhole: 32 each). */
   readonly maxNesting: number;
+  readonly maxStringLength?: number;
+  /** Arguments per command (Pigeonhole: 32). */
+  readonly maxArguments?: number;
 }
 
-export function parse(tokens: Token[], limits: ParseLimits): CommandNode[] {
-  let p = 0;
-  const peek = (): Token => tokens[p]!;
-  const next = (): Token => tokens[p++]!;
-  const fail = (msg: string, t: Token = peek()): never => {
-    throw new SieveSyntaxError(msg, t.line, t.column);
+export interface ParseResult {
+  readonly commands: CommandNode[];
+  /** False when any lexical or syntax error was reported. */
+  readonly valid: boolean;
+}
+
+interface MutableNode {
+  name: string;
+  args: Argument[];
+  tests: MutableNode[];
+  testList: boolean;
+  block: MutableNode[] | null;
+  line: number;
+  column: number;
+}
+
+// Grammatical priorities of the recovery tokens (Pigeonhole's sieve_grammatical_prio).
+const PRIO: Partial<Record<TokenType, number>> = {
+  '{': 3,
+  '}': 3,
+  ';': 2,
+  '(': 1,
+  ')': 1,
+  '[': 0,
+  ']': 0,
+};
+const BEGIN: readonly (TokenType | null)[] = ['[', '(', null, '{'];
+const END: readonly TokenType[] = [']', ')', ';', '}'];
+
+/**
+ * Parse `src`. Errors (lexical and syntactic) go to `report`; `valid` says whether there were any.
+ * Result codes follow Pigeonhole: 1 = defined state, 0 = recovery needed by the caller, -1 = fatal.
+ */
+export function parseSource(src: string, limits: ParseLimits, report: LexReport): ParseResult {
+  let valid = true;
+  const sc = new Scanner(
+    src,
+    (line, column, message, warning) => {
+      if (!warning) valid = false;
+      report(line, column, message, warning);
+    },
+    limits.maxStringLength,
+  );
+  const maxArgs = limits.maxArguments ?? 32;
+  const tok = (): Token => sc.token;
+  const type = (): TokenType => sc.token.type;
+  const error = (message: string): void => {
+    // Don't report a parse error when the lexer has complained about this token already.
+    if (type() !== 'error') report(tok().line, tok().column, message);
+    valid = false;
   };
-  const describe = (t: Token): string =>
-    t.type === 'eof'
-      ? 'end of script'
-      : t.type === 'identifier'
-        ? `identifier '${t.value}'`
-        : t.type === 'string'
-          ? 'string'
-          : t.type === 'number'
-            ? 'number'
-            : t.type === 'tag'
-              ? `tag ':${t.value}'`
-              : `'${t.type}'`;
 
-  function stringList(): { values: StringLit[]; list: boolean } {
-    const t = peek();
-    if (t.type === 'string') {
-      next();
-      return {
-        values: [{ value: t.value, multiline: !!t.multiline, line: t.line, column: t.column }],
-        list: false,
-      };
+  function recover(end: TokenType): number {
+    const prio = PRIO[end]!;
+    let nesting = 1;
+    while (type() !== 'eof' && (PRIO[type()] ?? -1) <= prio) {
+      if (type() === BEGIN[prio]) {
+        nesting++;
+        sc.next();
+        continue;
+      }
+      if (type() === END[prio]) {
+        nesting--;
+        if (nesting === 0) return 1;
+      }
+      sc.next();
     }
-    next(); // '['
-    const values: StringLit[] = [];
-    for (;;) {
-      const s = next();
-      if (s.type !== 'string') fail(`expected string in string list, found ${describe(s)}`, s);
-      values.push({ value: s.value, multiline: !!s.multiline, line: s.line, column: s.column });
-      const sep = next();
-      if (sep.type === ']') break;
-      if (sep.type !== ',') fail(`expected ',' or ']' in string list, found ${describe(sep)}`, sep);
-    }
-    return { values, list: true };
+    // A command may also end at the start of its block.
+    if (end === ';' && type() === '{') return 1;
+    return 0;
   }
 
-  function args(): Argument[] {
-    const out: Argument[] = [];
-    for (;;) {
-      const t = peek();
-      if (t.type === 'tag') {
-        next();
-        out.push({ type: 'tag', name: t.value.toLowerCase(), line: t.line, column: t.column });
-      } else if (t.type === 'number') {
-        next();
-        out.push({ type: 'number', value: t.num ?? 0, line: t.line, column: t.column });
-      } else if (t.type === 'string' || t.type === '[') {
-        out.push({ type: 'strings', ...stringList(), line: t.line, column: t.column });
-      } else return out;
+  function newNode(t: Token): MutableNode {
+    return {
+      name: t.value.toLowerCase(),
+      args: [],
+      tests: [],
+      testList: false,
+      block: null,
+      line: t.line,
+      column: t.column,
+    };
+  }
+
+  function lit(t: Token): StringLit {
+    return { value: t.value, multiline: !!t.multiline, line: t.line, column: t.column };
+  }
+
+  function parseArguments(node: MutableNode, depth: number): number {
+    let result = 1;
+    let argPresent = true;
+    while (argPresent && result > 0) {
+      const t = tok();
+      switch (t.type) {
+        case '[': {
+          const values: StringLit[] = [];
+          sc.next();
+          if (type() === 'string') {
+            values.push(lit(tok()));
+            sc.next();
+            while (type() === ',') {
+              sc.next();
+              if (type() === 'string') {
+                values.push(lit(tok()));
+                sc.next();
+              } else {
+                error(`expecting string after ',' in string list, but found ${describeToken(tok())}`);
+                result = recover(']');
+                break;
+              }
+            }
+          } else {
+            error(`expecting string after '[' in string list, but found ${describeToken(tok())}`);
+            result = recover(']');
+          }
+          if (type() === ']') sc.next();
+          else {
+            error(`expecting ',' or end of string list ']', but found ${describeToken(tok())}`);
+            if ((result = recover(']')) > 0) sc.next();
+          }
+          node.args.push({ type: 'strings', values, list: true, line: t.line, column: t.column });
+          break;
+        }
+        case 'string':
+          node.args.push({ type: 'strings', values: [lit(t)], list: false, line: t.line, column: t.column });
+          sc.next();
+          break;
+        case 'number':
+          node.args.push({ type: 'number', value: t.num ?? 0, line: t.line, column: t.column });
+          sc.next();
+          break;
+        case 'tag':
+          node.args.push({ type: 'tag', name: t.value.toLowerCase(), line: t.line, column: t.column });
+          sc.next();
+          break;
+        default:
+          argPresent = false;
+      }
+      if (node.args.length > maxArgs) {
+        error(`too many arguments for command '${node.name}'`);
+        return 0;
+      }
     }
-  }
+    if (result <= 0) return result;
 
-  function test(depth: number): TestNode {
-    if (depth > limits.maxNesting) fail('too many nested tests');
-    const t = next();
-    if (t.type !== 'identifier') fail(`expected test name, found ${describe(t)}`, t);
-    const a = args();
-    const { tests, testList } = subTests(depth);
-    return { name: t.value.toLowerCase(), args: a, tests, testList, line: t.line, column: t.column };
-  }
-
-  function subTests(depth: number): { tests: TestNode[]; testList: boolean } {
-    const t = peek();
-    if (t.type === 'identifier') return { tests: [test(depth + 1)], testList: false };
-    if (t.type !== '(') return { tests: [], testList: false };
-    next();
-    const tests: TestNode[] = [];
-    for (;;) {
-      tests.push(test(depth + 1));
-      const sep = next();
-      if (sep.type === ')') break;
-      if (sep.type !== ',') fail(`expected ',' or ')' in test list, found ${describe(sep)}`, sep);
+    if (type() === 'identifier') {
+      if (depth + 1 > limits.maxNesting) {
+        error(`cannot nest tests deeper than ${limits.maxNesting} levels`);
+        return 0;
+      }
+      const test = newNode(tok());
+      node.tests.push(test);
+      sc.next();
+      if (parseArguments(test, depth + 1) <= 0) return 0;
+    } else if (type() === '(') {
+      sc.next();
+      if (depth + 1 > limits.maxNesting) {
+        error(`cannot nest tests deeper than ${limits.maxNesting} levels`);
+        result = recover(')');
+        if (result > 0) sc.next();
+        return result;
+      }
+      node.testList = true;
+      if (type() === 'identifier') {
+        let test = newNode(tok());
+        node.tests.push(test);
+        sc.next();
+        if ((result = parseArguments(test, depth + 1)) > 0) {
+          while (type() === ',') {
+            sc.next();
+            if (type() === 'identifier') {
+              test = newNode(tok());
+              node.tests.push(test);
+              sc.next();
+              if ((result = parseArguments(test, depth + 1)) <= 0) {
+                if (result < 0) return result;
+                result = recover(')');
+                break;
+              }
+            } else {
+              error(`expecting test identifier after ',' in test list, but found ${describeToken(tok())}`);
+              result = recover(')');
+              break;
+            }
+          }
+        } else {
+          if (result < 0) return result;
+          result = recover(')');
+        }
+      } else {
+        error(`expecting test identifier after '(' in test list, but found ${describeToken(tok())}`);
+        result = recover(')');
+      }
+      if (type() === ')') sc.next();
+      else {
+        error(`expecting ',' or end of test list ')', but found ${describeToken(tok())}`);
+        if ((result = recover(')')) > 0) sc.next();
+      }
     }
-    return { tests, testList: true };
+    return result;
   }
 
-  function command(depth: number): CommandNode {
-    const t = next();
-    if (t.type !== 'identifier') fail(`expected command, found ${describe(t)}`, t);
-    const a = args();
-    const { tests, testList } = subTests(0);
-    const end = peek();
-    if (end.type === ';') {
-      next();
-      return {
-        name: t.value.toLowerCase(),
-        args: a,
-        tests,
-        testList,
-        block: null,
-        line: t.line,
-        column: t.column,
-      };
+  function parseCommands(block: MutableNode[], depth: number): number {
+    let result = 1;
+    while (result > 0 && type() === 'identifier') {
+      const command = newNode(tok());
+      block.push(command);
+      sc.next();
+      result = parseArguments(command, 1);
+      if (result > 0 && type() !== ';' && type() !== '{') {
+        error(
+          `expected end of command ';' or the beginning of a compound block '{', but found ${describeToken(tok())}`,
+        );
+        result = 0;
+      }
+      if (result === 0) result = recover(';');
+      if (result <= 0) return result;
+      if (type() === ';') sc.next();
+      else {
+        // '{'
+        sc.next();
+        if (depth + 1 > limits.maxNesting) {
+          error(`cannot nest command blocks deeper than ${limits.maxNesting} levels`);
+          result = recover('}');
+          if (result > 0) sc.next();
+          continue;
+        }
+        command.block = [];
+        if ((result = parseCommands(command.block, depth + 1)) > 0) {
+          if (type() !== '}') {
+            error(`expected end of compound block '}', but found ${describeToken(tok())}`);
+            result = recover('}');
+          } else sc.next();
+        } else {
+          if (result < 0) return result;
+          if ((result = recover('}')) > 0) sc.next();
+        }
+      }
     }
-    if (end.type === '{') {
-      next();
-      if (depth + 1 > limits.maxNesting) fail('too many nested blocks', end);
-      const block = commands(depth + 1);
-      const close = next();
-      if (close.type !== '}') fail(`expected '}', found ${describe(close)}`, close);
-      return { name: t.value.toLowerCase(), args: a, tests, testList, block, line: t.line, column: t.column };
-    }
-    return fail(`missing semicolon at end of ${t.value} command, found ${describe(end)}`, end);
+    return result;
   }
 
-  function commands(depth: number): CommandNode[] {
-    const out: CommandNode[] = [];
-    while (peek().type === 'identifier') out.push(command(depth));
-    return out;
-  }
-
-  const cmds = commands(0);
-  if (peek().type !== 'eof') fail(`unexpected ${describe(peek())}`);
-  return cmds;
+  sc.next();
+  const root: MutableNode[] = [];
+  if (parseCommands(root, 1) > 0 && valid) {
+    if (type() !== 'eof') error(`unexpected ${describeToken(tok())} found at (the presumed) end of file`);
+  } else valid = false;
+  return { commands: root as CommandNode[], valid };
 }
