@@ -1,9 +1,10 @@
 // APPEND (RFC 9051 §6.3.12) with UIDPLUS's APPENDUID (RFC 4315), MULTIAPPEND (RFC 3502) and BINARY
-// literal8 (RFC 3516 §4.4).
+// literal8 (RFC 3516 §4.4) and CATENATE (RFC 4469).
 import { getFolder } from '../../core/mailbox/folders.js';
 import { appendMessages } from '../../core/mailbox/messages.js';
 import { encodeBinaryParts } from '../../mime/binary-to-base64.js';
 import { parseAppend } from '../proto/append.js';
+import { buildCatenated } from '../catenate.js';
 import { formatSequenceSet } from '../proto/sequence.js';
 import type { CommandContext, CommandResult } from '../session-api.js';
 
@@ -12,7 +13,14 @@ export async function handleAppend(ctx: CommandContext): Promise<CommandResult> 
   if (s.state.kind !== 'authenticated' && s.state.kind !== 'selected')
     return { status: 'BAD', text: 'Log in first' };
   const args = parseAppend(ctx.args, s.utf8);
+  const addressId = s.state.account.addressId;
+  const box = await getFolder(s.core, addressId, args.mailbox);
+  if (!box) return { status: 'NO', code: 'TRYCREATE', text: 'No such folder' };
   for (const m of args.messages) {
+    if (m.catenate) {
+      m.binary = m.catenate.some((p) => p.kind === 'text' && p.binary);
+      m.data = await buildCatenated(s, addressId, m.catenate);
+    }
     if (m.data.length === 0) return { status: 'NO', text: 'Cannot save an empty message' };
     if (m.data.length > s.opts.maxMessageSize)
       return { status: 'NO', code: 'TOOBIG', text: 'Message too large' };
@@ -20,8 +28,6 @@ export async function handleAppend(ctx: CommandContext): Promise<CommandResult> 
     if (!m.binary && m.data.includes(0))
       return { status: 'NO', code: 'UNKNOWN-CTE', text: 'NUL in a non-binary literal' };
   }
-  const box = await getFolder(s.core, s.state.account.addressId, args.mailbox);
-  if (!box) return { status: 'NO', code: 'TRYCREATE', text: 'No such folder' };
   const rows = await appendMessages(
     s.core,
     box,

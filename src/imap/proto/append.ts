@@ -1,12 +1,34 @@
-// APPEND arguments (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502) and BINARY literal8 (RFC 3516 §4.4).
+// APPEND arguments (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), BINARY literal8 (RFC 3516 §4.4)
+// and CATENATE (RFC 4469 §5: the message built from TEXT literals and URLs of stored messages).
 import { ArgError, ArgReader, parseImapDateTime } from './args.js';
 import type { Token } from './tokens.js';
+
+/** One piece of a CATENATE message: literal text, or an IMAP URL to a stored message or part. */
+export type CatenatePart = { kind: 'text'; data: Buffer; binary: boolean } | { kind: 'url'; url: string };
 
 export interface AppendMessage {
   flags: string[];
   internalDate: number | null;
+  /** The literal; empty for a CATENATE message (see `catenate`). */
   data: Buffer;
   binary: boolean;
+  catenate?: CatenatePart[];
+}
+
+function parseCatenate(items: readonly Token[]): CatenatePart[] {
+  const r = new ArgReader(items);
+  const parts: CatenatePart[] = [];
+  while (!r.done) {
+    const kind = r.atom().toUpperCase();
+    if (kind === 'URL') parts.push({ kind: 'url', url: r.astring() });
+    else if (kind === 'TEXT') {
+      const lit = r.take();
+      if (lit.kind !== 'string' || !lit.literal) throw new ArgError('CATENATE TEXT needs a literal');
+      parts.push({ kind: 'text', data: lit.value, binary: lit.literal8 === true });
+    } else throw new ArgError('CATENATE takes TEXT and URL parts');
+  }
+  if (parts.length === 0) throw new ArgError('Empty CATENATE');
+  return parts;
 }
 
 export interface AppendArgs {
@@ -28,9 +50,20 @@ export function parseAppend(tokens: readonly Token[], utf8: boolean): AppendArgs
       internalDate = parseImapDateTime(t.value.toString('latin1'));
       if (internalDate === null) throw new ArgError('Invalid date-time');
     }
+    if (flags.includes('\\Recent')) throw new ArgError('\\Recent cannot be stored');
+    if (r.optionalWord('CATENATE')) {
+      const catenate = parseCatenate(r.list());
+      messages.push({
+        flags: [...new Set(flags)],
+        internalDate,
+        data: Buffer.alloc(0),
+        binary: false,
+        catenate,
+      });
+      continue;
+    }
     const lit = r.take();
     if (lit.kind !== 'string' || !lit.literal) throw new ArgError('Expected the message as a literal');
-    if (flags.includes('\\Recent')) throw new ArgError('\\Recent cannot be stored');
     messages.push({
       flags: [...new Set(flags)],
       internalDate,
