@@ -216,7 +216,8 @@ export class SelectedMailbox {
     if (seq === 0) return;
     this.learnKeywords(m.flags, out);
     const parts = [];
-    if (withUid) parts.push(`UID ${m.uid}`);
+    // With QRESYNC every FETCH names its UID, so a client can apply it without a sequence map (RFC 7162 §3.2.4).
+    if (withUid || out.qresync) parts.push(`UID ${m.uid}`);
     parts.push(`FLAGS ${flagList(this.flagsOf(m, out))}`);
     if (out.condstore) parts.push(`MODSEQ (${m.modseq})`);
     out.send(`* ${seq} FETCH (${parts.join(' ')})`);

@@ -1,7 +1,7 @@
-// ENABLE (RFC 5161): CONDSTORE (RFC 7162). UTF8=ACCEPT and IMAP4rev2 follow once complete.
+// ENABLE (RFC 5161): CONDSTORE and QRESYNC (RFC 7162; QRESYNC implies CONDSTORE, §3.2.3).
 import type { CommandContext, CommandResult } from '../session-api.js';
 
-const SUPPORTED = ['CONDSTORE'];
+const SUPPORTED = ['CONDSTORE', 'QRESYNC'];
 
 export async function handleEnable(ctx: CommandContext): Promise<CommandResult> {
   if (ctx.args.length === 0) return { status: 'BAD', text: 'ENABLE needs at least one capability' };
@@ -14,6 +14,7 @@ export async function handleEnable(ctx: CommandContext): Promise<CommandResult> 
     s.enabled.add(cap);
     now.push(cap === 'IMAP4REV2' ? 'IMAP4rev2' : cap);
   }
+  if (s.enabled.has('QRESYNC')) s.enabled.add('CONDSTORE');
   s.send(`* ENABLED${now.map((c) => ` ${c}`).join('')}`);
   return { status: 'OK', text: 'Enabled' };
 }

@@ -35,5 +35,10 @@ export async function handleExpunge(ctx: CommandContext): Promise<CommandResult>
     r.end();
   } else if (ctx.args.length > 0) return { status: 'BAD', text: 'EXPUNGE takes no arguments' };
   await expungeDeleted(s, uids, false);
+  if (s.out.condstore) {
+    // The mailbox's new HIGHESTMODSEQ, so a CONDSTORE client need not ask (RFC 7162 §3.2.10).
+    const box = await s.core.store.mail.getMailboxById(sel.box.id);
+    if (box) return { status: 'OK', code: `HIGHESTMODSEQ ${box.highestModseq}`, text: 'Expunge completed' };
+  }
   return { status: 'OK', text: 'Expunge completed' };
 }

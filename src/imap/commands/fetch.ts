@@ -10,6 +10,7 @@ import { parseFetch, type FetchItem } from '../proto/fetch.js';
 import { flagList, formatInternalDate, literalHeader } from '../proto/response.js';
 import { binaryBytes, sectionBytes } from '../proto/sections.js';
 import { resolveSet } from '../message-set.js';
+import { formatSequenceSet, inRanges, resolveRanges } from '../proto/sequence.js';
 import { ImapNoError } from '../errors.js';
 import type { CommandContext, CommandResult, SessionApi } from '../session-api.js';
 import type { SelectedMailbox } from '../selected.js';
@@ -28,10 +29,22 @@ export async function handleFetch(ctx: CommandContext): Promise<CommandResult> {
   const s = ctx.session;
   const sel = s.selected();
   const args = parseFetch(ctx.args);
-  if (args.vanished) return { status: 'BAD', text: 'VANISHED needs QRESYNC' };
+  if (args.vanished) {
+    // UID FETCH ... (CHANGEDSINCE m VANISHED) only, with QRESYNC enabled (RFC 7162 §3.2.6).
+    if (!s.enabled.has('QRESYNC')) return { status: 'BAD', text: 'VANISHED needs ENABLE QRESYNC' };
+    if (!ctx.uid || args.changedSince === null)
+      return { status: 'BAD', text: 'VANISHED needs UID FETCH and CHANGEDSINCE' };
+    if (args.set.kind === 'ranges') {
+      const ranges = resolveRanges(args.set.ranges, Math.max(sel.box.uidNext - 1, sel.map.maxUid, 1));
+      const gone = (await s.core.store.mail.expungedSince(sel.box.id, args.changedSince)).filter((u) =>
+        inRanges(u, ranges),
+      );
+      if (gone.length > 0) s.send(`* VANISHED (EARLIER) ${formatSequenceSet(gone)}`);
+    }
+  }
   const items = [...args.items];
   if (args.changedSince !== null || items.some((i) => i.kind === 'modseq')) s.enabled.add('CONDSTORE');
-  if (ctx.uid && !items.some((i) => i.kind === 'uid')) items.unshift({ kind: 'uid' });
+  if ((ctx.uid || s.out.qresync) && !items.some((i) => i.kind === 'uid')) items.unshift({ kind: 'uid' });
   if (args.changedSince !== null && !items.some((i) => i.kind === 'modseq')) items.push({ kind: 'modseq' });
   const uids = resolveSet(sel, args.set, ctx.uid);
   const markSeen = !sel.readOnly && items.some(setsSeen);

@@ -1,18 +1,24 @@
 // SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3; RFC 3501 for rev1's RECENT and UNSEEN), with the
-// CONDSTORE parameter (RFC 7162 §3.1.8).
+// CONDSTORE parameter (RFC 7162 §3.1.8) and QRESYNC's resynchronisation (RFC 7162 §3.2.5).
 import { getFolder } from '../../core/mailbox/folders.js';
 import { iterateMessages } from '../../core/mailbox/messages.js';
-import { parseSelect } from '../proto/select.js';
+import { parseSelect, type QresyncParams } from '../proto/select.js';
+import { flagList } from '../proto/response.js';
+import { formatSequenceSet, inRanges, resolveRanges } from '../proto/sequence.js';
 import { SelectedMailbox } from '../selected.js';
-import type { CommandContext, CommandResult } from '../session-api.js';
+import type { CommandContext, CommandResult, SessionApi } from '../session-api.js';
 
 export async function handleSelect(ctx: CommandContext): Promise<CommandResult> {
   const s = ctx.session;
   if (s.state.kind !== 'authenticated' && s.state.kind !== 'selected')
     return { status: 'BAD', text: 'Log in first' };
   const args = parseSelect(ctx.args, s.utf8);
-  if (args.qresync) return { status: 'BAD', text: 'QRESYNC is not supported' };
+  if (args.qresync && !s.enabled.has('QRESYNC')) return { status: 'BAD', text: 'ENABLE QRESYNC first' };
   const account = s.state.account;
+  // The previous mailbox is closed first: say so, so its pending responses are not taken for the new one's
+  // (RFC 7162 §3.2.11).
+  if (s.state.kind === 'selected' && s.enabled.has('QRESYNC'))
+    s.send('* OK [CLOSED] Previous mailbox closed');
   // Selecting closes the previous mailbox without expunging (RFC 9051 §6.3.2), even when the new one fails.
   s.state = { kind: 'authenticated', account };
   const box = await getFolder(s.core, account.addressId, args.mailbox);
@@ -40,6 +46,29 @@ export async function handleSelect(ctx: CommandContext): Promise<CommandResult> 
   s.send(`* OK [UIDNEXT ${sel.box.uidNext}] Predicted next UID`);
   s.send(`* OK [HIGHESTMODSEQ ${sel.box.highestModseq}] Highest`);
   if (s.rev2) s.send(`* LIST () "/" ${s.mailboxName(box.name)}`);
+  if (args.qresync && args.qresync.uidValidity === sel.box.uidValidity) await resync(s, sel, args.qresync);
   s.state = { kind: 'selected', account, selected: sel };
   return { status: 'OK', code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${ctx.name} completed` };
+}
+
+/**
+ * What changed since the client's MODSEQ (RFC 7162 §3.2.5.2): VANISHED (EARLIER) for expunged UIDs it may
+ * know, then FETCH (UID FLAGS MODSEQ) for messages changed since. The sequence-match data only helps a
+ * server that cannot remember expunges; this one keeps tombstones, so it is not needed.
+ */
+async function resync(s: SessionApi, sel: SelectedMailbox, q: QresyncParams): Promise<void> {
+  const max = Math.max(sel.box.uidNext - 1, 1);
+  const known = q.knownUids ? resolveRanges(q.knownUids, max) : null;
+  const vanished = (await s.core.store.mail.expungedSince(sel.box.id, q.modseq)).filter(
+    (u) => !known || inRanges(u, known),
+  );
+  if (vanished.length > 0) s.send(`* VANISHED (EARLIER) ${formatSequenceSet(vanished)}`);
+  if (q.modseq >= sel.box.highestModseq) return;
+  for await (const m of iterateMessages(s.core, sel.box.id)) {
+    if (m.modseq <= q.modseq || (known && !inRanges(m.uid, known))) continue;
+    const seq = sel.map.seqOf(m.uid);
+    if (seq === 0) continue;
+    sel.learnKeywords(m.flags, s.out);
+    s.send(`* ${seq} FETCH (UID ${m.uid} FLAGS ${flagList(sel.flagsOf(m, s.out))} MODSEQ (${m.modseq}))`);
+  }
 }
