@@ -23,6 +23,44 @@ export const ENGINE_VERSION = 1;
 
 const MATCH_GROUP = 'match-type';
 
+/** Pigeonhole's names of positional arguments, for error messages. */
+const ARG_NAMES: Readonly<Record<string, readonly string[]>> = {
+  header: ['header names', 'key list'],
+  address: ['header list', 'key list'],
+  envelope: ['envelope part', 'key list'],
+  exists: ['header names'],
+  size: ['limit'],
+  fileinto: ['folder'],
+  redirect: ['address'],
+  reject: ['reason'],
+  ereject: ['reason'],
+  vacation: ['reason'],
+  set: ['name', 'value'],
+  string: ['source', 'key list'],
+  date: ['header name', 'date part', 'key list'],
+  currentdate: ['date part', 'key list'],
+  addheader: ['field name', 'value'],
+  deleteheader: ['field name', 'value patterns'],
+  notify: ['method'],
+  ihave: ['capabilities'],
+  environment: ['name', 'key list'],
+  body: ['key list'],
+  hasflag: ['key list'],
+};
+
+/** The control commands the compiler handles itself (if chains, require). */
+const CONTROL: Readonly<Record<string, CommandDef>> = {
+  require: { name: 'require', kind: 'command', positional: ['strings'], run: noRun },
+  if: { name: 'if', kind: 'command', tests: 'one', block: 'required', run: noRun },
+  elsif: { name: 'elsif', kind: 'command', tests: 'one', block: 'required', run: noRun },
+  else: { name: 'else', kind: 'command', block: 'required', run: noRun },
+};
+
+// eslint-disable-next-line require-yield
+function* noRun(): Generator<never, boolean, unknown> {
+  return true;
+}
+
 class Compiler implements CompileCtx {
   readonly errors: CompileErrorInfo[] = [];
   readonly warnings: CompileErrorInfo[] = [];
@@ -108,138 +146,160 @@ class Compiler implements CompileCtx {
   }
 
   // ---- commands ----------------------------------------------------------
+  //
+  // Validation follows Pigeonhole's validator so that a broken script yields the same errors:
+  // per command, tags are resolved and checked first, then the positional count, the sub-tests
+  // and the block, then the argument types and the command's own rules; the first problem ends
+  // the command's validation (one error per command, mostly), but its sub-tests and block are
+  // still validated. Unknown commands and tags are reported once, at their first occurrence.
+
+  /** Command and test names already reported as unknown. */
+  private readonly unknownNames = new Set<string>();
+  /** "command:tag" pairs already reported as unknown. */
+  private readonly unknownTags = new Set<string>();
 
   block(cmds: readonly CommandNode[], top: boolean): CNode[] {
     const out: CNode[] = [];
-    let seenOther = false;
-    let lastIf: { branches: { test: CNode; block: CNode[] }[]; elseBlock?: CNode[] } | null = null;
-    let lastIfIndex = -1;
-    for (const cmd of cmds) {
-      if (cmd.name === 'require') {
-        if (!top || seenOther)
-          this.error(cmd, 'require command can only be placed at top level at the beginning of the file');
-        this.compileRequire(cmd);
-        continue;
+    // The previous command of this block, when it is a known one (Pigeonhole's sieve_command_prev).
+    let prev: string | null = null;
+    let chain: { index: number; branches: { test: CNode; block: CNode[] }[]; elseBlock?: CNode[] } | null =
+      null;
+    cmds.forEach((cmd, index) => {
+      const def = this.context(cmd, 'command');
+      const before = prev;
+      prev = def ? cmd.name : null;
+      if (!def) {
+        chain = null;
+        return;
       }
-      seenOther = true;
-      if (cmd.name === 'elsif' || cmd.name === 'else') {
-        if (!lastIf || lastIf.elseBlock) {
-          this.error(cmd, `${cmd.name} command must follow an if or elseif command`);
-          lastIf = null;
-          continue;
+      if (cmd.name === 'require') {
+        this.require(cmd, top, index === 0, before);
+        chain = null;
+        return;
+      }
+      if (cmd.name === 'if' || cmd.name === 'elsif' || cmd.name === 'else') {
+        const r = this.conditional(cmd, before);
+        if (cmd.name === 'if') {
+          // A failed if still heads its chain: its elsif/else are checked, not compiled.
+          chain = r?.test
+            ? { index: out.length, branches: [{ test: r.test, block: r.block }] }
+            : { index: -1, branches: [] };
+          if (chain.index >= 0)
+            out.push({ id: 'if', tags: {}, args: [], line: cmd.line, branches: chain.branches });
+          return;
         }
-        if (cmd.name === 'elsif') {
-          const c = this.conditional(cmd);
-          if (c) lastIf.branches.push(c);
-        } else {
-          this.checkBare(cmd, 'else');
-          lastIf.elseBlock = cmd.block ? this.block(cmd.block, false) : [];
-        }
-        out[lastIfIndex] = {
+        const open = chain;
+        if (cmd.name === 'else') chain = null;
+        if (!r || !open || open.index < 0) return;
+        if (cmd.name === 'elsif' && r.test) open.branches.push({ test: r.test, block: r.block });
+        else if (cmd.name === 'else') open.elseBlock = r.block;
+        out[open.index] = {
           id: 'if',
           tags: {},
           args: [],
-          line: out[lastIfIndex]!.line,
-          branches: lastIf.branches,
-          ...(lastIf.elseBlock ? { elseBlock: lastIf.elseBlock } : {}),
+          line: out[open.index]!.line,
+          branches: open.branches,
+          ...(open.elseBlock ? { elseBlock: open.elseBlock } : {}),
         };
-        continue;
+        return;
       }
-      if (cmd.name === 'if') {
-        const c = this.conditional(cmd);
-        lastIf = { branches: c ? [c] : [] };
-        lastIfIndex = out.length;
-        out.push({ id: 'if', tags: {}, args: [], line: cmd.line, branches: lastIf.branches });
-        continue;
-      }
-      lastIf = null;
-      const n = this.command(cmd);
-      if (n) out.push(n);
-    }
+      chain = null;
+      const n = this.node(cmd, def, 'command', cmd.block);
+      if (n) out.push(def.kind === 'both' ? { ...n, tags: { ...n.tags, '@command': true } } : n);
+    });
     return out;
   }
 
-  private checkBare(cmd: CommandNode, name: string): void {
-    if (cmd.args.length) this.error(cmd.args[0]!, `the ${name} command accepts no arguments`);
-    if (cmd.tests.length) this.error(cmd, `the ${name} command accepts no tests`);
-    if (!cmd.block) this.error(cmd, `the ${name} command requires a command block`);
-  }
-
-  private conditional(cmd: CommandNode): { test: CNode; block: CNode[] } | null {
-    if (cmd.args.length) this.error(cmd.args[0]!, `the ${cmd.name} command accepts no arguments`);
-    if (cmd.tests.length !== 1 || cmd.testList) {
-      this.error(
-        cmd,
-        `the ${cmd.name} command requires one test argument, but ${cmd.tests.length === 0 ? 'none' : 'a test list'} was specified`,
-      );
-      if (cmd.block) this.block(cmd.block, false);
-      return null;
-    }
-    if (!cmd.block) {
-      this.error(cmd, `the ${cmd.name} command requires a command block`);
-      return null;
-    }
-    const t = cmd.tests[0]!;
-    // ihave (RFC 5463): capabilities confirmed here become usable inside the block, and
-    // a block guarded by unknown capabilities is not compiled at all.
-    if (t.name === 'ihave' && this.has('ihave')) {
-      const test = this.test(t);
-      const caps = test ? this.literalList(test.args[0]) : undefined;
-      if (caps && !caps.every((c) => this.available(c))) return { test: test!, block: [] };
-      if (caps) for (const c of caps) this.addRequire(c);
-      return test ? { test, block: this.block(cmd.block, false) } : null;
-    }
-    const test = this.test(t);
-    const block = this.block(cmd.block, false);
-    return test ? { test, block } : null;
-  }
-
-  literalList(v: CValue | undefined): string[] | undefined {
-    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return undefined;
-    return v as string[];
-  }
-
-  private compileRequire(cmd: CommandNode): void {
-    const a = cmd.args[0];
-    if (cmd.args.length !== 1 || !a || a.type !== 'strings') {
-      this.error(cmd, 'the require command expects a string list argument');
-      return;
-    }
-    if (cmd.block) this.error(cmd, 'the require command does not accept a block');
-    for (const v of a.values) {
-      const cap = v.value;
-      if (!this.available(cap)) this.error(v, `require command: unknown Sieve capability '${cap}'`);
-      else this.addRequire(cap);
-    }
-  }
-
-  command(cmd: CommandNode): CNode | null {
-    const def = this.reg.commands.get(cmd.name);
+  /**
+   * Pigeonhole's sieve_validate_command_context: is the identifier a known command (or test)
+   * of the right kind? Returns its definition, or null after reporting (once per name).
+   */
+  private context(src: CommandNode | TestNode, as: 'command' | 'test'): CommandDef | null {
+    const name = src.name;
+    const def = CONTROL[name] ?? this.reg.commands.get(name);
     if (!def || !this.defAvailable(def)) {
-      if (def && def.kind === 'command')
-        this.error(cmd, `unknown command '${cmd.name}' (missing require for its extension?)`);
-      else if (def) this.error(cmd, `'${cmd.name}' is a test, not a command; it can't be used here`);
-      else this.error(cmd, `unknown command '${cmd.name}'`);
-      if (cmd.block) this.block(cmd.block, false);
+      if (!this.unknownNames.has(name)) {
+        this.unknownNames.add(name);
+        this.error(src, `unknown ${as} '${name}' (only reported once at first occurrence)`);
+      }
       return null;
     }
-    if (def.kind === 'test') {
-      this.error(cmd, `invalid command '${cmd.name}': use test '${cmd.name}' inside an if command`);
+    if (def.kind !== 'both' && def.kind !== as) {
+      this.error(src, `attempted to use ${def.kind} '${name}' as ${as}`);
       return null;
     }
-    const n = this.node(cmd, def, cmd.block);
-    return n && def.kind === 'both' ? { ...n, tags: { ...n.tags, '@command': true } } : n;
+    return def;
+  }
+
+  private require(cmd: CommandNode, top: boolean, first: boolean, prev: string | null): void {
+    this.node(cmd, CONTROL['require']!, 'command', cmd.block, () => {
+      if (!top || (!first && prev !== null && prev !== 'require')) {
+        this.error(cmd, 'require commands can only be placed at top level at the beginning of the file');
+        return false;
+      }
+      const a = cmd.args[0]!;
+      if (a.type !== 'strings') {
+        this.error(
+          a,
+          `the require command accepts a single string or string list argument, but ${describeArg(a)} was found`,
+        );
+        return false;
+      }
+      for (const v of a.values) {
+        const cap = v.value;
+        if (!this.available(cap)) this.error(v, `require command: unknown Sieve capability '${cap}'`);
+        else this.addRequire(cap);
+      }
+      return true;
+    });
+  }
+
+  /** if / elsif / else: returns the compiled test and block, or null when invalid. */
+  private conditional(cmd: CommandNode, prev: string | null): { test: CNode | null; block: CNode[] } | null {
+    let test: CNode | null = null;
+    let block: CNode[] = [];
+    let ihaveCaps: string[] | undefined;
+    const n = this.node(
+      cmd,
+      CONTROL[cmd.name]!,
+      'command',
+      cmd.block,
+      () => {
+        if (cmd.name !== 'if' && prev !== 'if' && prev !== 'elsif') {
+          this.error(cmd, `the ${cmd.name} command must follow an if or elseif command`);
+          return false;
+        }
+        return true;
+      },
+      {
+        tests: (tests) => {
+          test = tests[0] ?? null;
+          // ihave (RFC 5463): capabilities confirmed here become usable inside the block, and a
+          // block guarded by unknown capabilities is not compiled at all (Pigeonhole: const false).
+          if (test && test.id === 'ihave') {
+            const caps = this.literalList(test.args[0]);
+            if (caps && !caps.every((c) => this.available(c))) return false;
+            if (caps) ihaveCaps = caps;
+          }
+          if (test && test.id === 'false') return false;
+          return true;
+        },
+        beforeBlock: () => {
+          for (const c of ihaveCaps ?? []) this.addRequire(c);
+        },
+        block: (b) => {
+          block = b;
+        },
+      },
+    );
+    if (!n) return null;
+    return { test, block };
   }
 
   test(t: TestNode): CNode | null {
-    const def = this.reg.commands.get(t.name);
-    if (!def || !this.defAvailable(def) || def.kind === 'command') {
-      if (def && def.kind === 'command' && this.defAvailable(def))
-        this.error(t, `invalid test '${t.name}': it is a command`);
-      else this.error(t, `unknown test '${t.name}'`);
-      return null;
-    }
-    return this.node(t, def, null);
+    const def = this.context(t, 'test');
+    if (!def) return null;
+    return this.node(t, def, 'test', null);
   }
 
   private defAvailable(def: CommandDef): boolean {
@@ -253,129 +313,225 @@ class Compiler implements CompileCtx {
     return r.some((c) => this.has(c));
   }
 
+  /**
+   * Validate one command or test and compile it. `own` adds the command's own checks (run where
+   * Pigeonhole runs cmd_def->validate); `hooks` let if/elsif see the compiled test and decide
+   * whether the block is compiled (a constant-false test skips it, as in Pigeonhole).
+   */
   private node(
     src: CommandNode | TestNode,
     def: CommandDef,
+    kind: 'command' | 'test',
     block: readonly CommandNode[] | null,
+    own?: () => boolean,
+    hooks?: {
+      tests?: (tests: CNode[]) => boolean;
+      beforeBlock?: () => void;
+      block?: (b: CNode[]) => void;
+    },
   ): CNode | null {
-    const what = `${def.name} ${def.kind}`;
+    const what = `${def.name} ${kind}`;
     const errorsBefore = this.errors.length;
     const tags: Record<string, CValue> = {};
     const tagPos: Record<string, Position> = {};
-    const groups = new Map<string, string>();
     const args: CValue[] = [];
-    const argSrc = src.args;
-    let i = 0;
-    for (; i < argSrc.length; i++) {
-      const a = argSrc[i]!;
-      if (a.type !== 'tag') {
-        if (args.length >= (def.positional?.length ?? 0)) {
-          // Counted below.
+    const first = this.arguments(src, def, what, tags, tagPos);
+    let ok = first >= 0;
+    if (!ok) this.checkSubtests(src, def, what);
+    else
+      ok =
+        this.checkSubtests(src, def, what) &&
+        (kind !== 'command' || this.checkBlock(src as CommandNode, def));
+    let node: CNode | null = null;
+    if (ok) {
+      const positional = src.args.slice(first);
+      positional.forEach((a, i) => {
+        if (!ok) return;
+        const k = def.positional?.[i];
+        if (k && !kindOk(a, k)) {
+          const argName = ARG_NAMES[def.name]?.[i];
+          this.error(
+            a,
+            `the ${what} expects a ${kindName(k)} as argument ${i + 1}${argName ? ` (${argName})` : ''}, but ${describeArg(a)} was found`,
+          );
+          ok = false;
+          return;
         }
-        const kind = def.positional?.[args.length];
-        args.push(this.argValue(a, kind, what, args.length + 1));
-        continue;
+        args.push(a.type === 'number' ? a.value : a.type === 'strings' ? this.compileStrings(a) : true);
+      });
+      if (ok && this.errors.length > errorsBefore) ok = false;
+      if (ok && own) ok = own();
+      if (ok) {
+        node = { id: def.name, tags, args, line: src.line };
+        this.checkMatch(node, src, tagPos, what);
+        ok = this.errors.length === errorsBefore;
       }
+      if (ok && node && def.validate) {
+        const before = this.errors.length;
+        const data = def.validate(node, this, src, tagPos);
+        // Pigeonhole's validators stop at their first complaint.
+        if (this.errors.length > before + 1) this.errors.length = before + 1;
+        ok = this.errors.length === errorsBefore;
+        if (ok && data !== undefined) node = { ...node, data };
+      }
+    }
+    // Descend into sub-tests and the block even when the command itself failed.
+    let tests: CNode[] | undefined;
+    let compileBlock = true;
+    if ((def.tests ?? 'none') !== 'none') {
+      const sub = src.tests.map((t) => this.test(t));
+      tests = sub.filter((t): t is CNode => t !== null);
+      if (sub.length !== tests.length) ok = false;
+      if (hooks?.tests && ok) compileBlock = hooks.tests(tests);
+    }
+    let cblock: CNode[] | undefined;
+    if ((def.block ?? 'none') === 'required' && kind === 'command' && block && compileBlock) {
+      hooks?.beforeBlock?.();
+      const loop = def.name === 'foreverypart' ? 1 : 0;
+      this.state.set('loopDepth', ((this.state.get('loopDepth') as number) ?? 0) + loop);
+      if (def.name === 'test') this.state.set('inTestBlock', true);
+      cblock = this.block(block, false);
+      if (def.name === 'test') this.state.set('inTestBlock', false);
+      this.state.set('loopDepth', ((this.state.get('loopDepth') as number) ?? 1) - loop);
+    }
+    hooks?.block?.(cblock ?? []);
+    if (!ok || !node || this.errors.length > errorsBefore) return null;
+    return { ...node, ...(tests ? { tests } : {}), ...(cblock ? { block: cblock } : {}) };
+  }
+
+  /** Tags: resolve, then check in order (duplicates, parameters), then the positional count. */
+  private arguments(
+    src: CommandNode | TestNode,
+    def: CommandDef,
+    what: string,
+    tags: Record<string, CValue>,
+    tagPos: Record<string, Position>,
+  ): number {
+    const list = src.args;
+    for (const a of list) {
+      if (a.type !== 'tag') continue;
       const tag = def.tags?.find((t) => t.name === a.name && this.tagAvailable(t));
+      const key = `${def.name}:${a.name}`;
       if (!tag) {
+        if (!this.unknownTags.has(key)) {
+          this.unknownTags.add(key);
+          this.error(
+            a,
+            `unknown tagged argument ':${a.name}' for the ${what} (reported only once at first occurrence)`,
+          );
+        }
+        return -1;
+      }
+    }
+    const groups = new Map<string, string>();
+    let i = 0;
+    for (; i < list.length && list[i]!.type === 'tag'; i++) {
+      const a = list[i] as Extract<Argument, { type: 'tag' }>;
+      const tag = def.tags!.find((t) => t.name === a.name && this.tagAvailable(t))!;
+      const prevInGroup = tag.group ? groups.get(tag.group) : undefined;
+      if (tags[tag.name] !== undefined || prevInGroup !== undefined) {
         this.error(
           a,
-          `unknown tagged argument ':${a.name}' for the ${what} (reported only once at first occurrence)`,
+          prevInGroup !== undefined && prevInGroup !== tag.name
+            ? `encountered duplicate ${tag.group} argument (:${a.name}) for the ${what} (':${prevInGroup}' and ':${a.name}')`
+            : `encountered duplicate :${a.name} argument for the ${what}`,
         );
-        // Skip a following parameter that belongs to the unknown tag only if it's obvious.
-        continue;
+        return -1;
       }
-      if (args.length > 0)
-        this.error(a, `tagged argument ':${a.name}' of the ${what} must come before positional arguments`);
-      if (tags[tag.name] !== undefined) {
-        this.error(a, `encountered duplicate tag ':${a.name}' for the ${what}`);
-        continue;
-      }
-      if (tag.group) {
-        const prev = groups.get(tag.group);
-        if (prev)
-          this.error(
-            a,
-            `multiple ${tag.group} arguments specified for the ${what} (':${prev}' and ':${a.name}')`,
-          );
-        groups.set(tag.group, tag.name);
-      }
+      if (tag.group) groups.set(tag.group, tag.name);
       tagPos[tag.name] = a;
       if (tag.param) {
-        const p = argSrc[i + 1];
+        const p = list[i + 1];
         if (!p || p.type === 'tag' || !kindOk(p, tag.param)) {
           this.error(
-            a,
+            p && p.type !== 'tag' ? p : a,
             `the :${tag.name} tag for the ${what} requires a ${kindName(tag.param)} parameter, but ${p ? describeArg(p) : 'nothing'} was found`,
           );
-          if (p && p.type !== 'tag') i++;
-          continue;
+          return -1;
         }
         i++;
+        const before = this.errors.length;
         tags[tag.name] =
           p.type === 'number' ? p.value : this.compileStrings(p as Extract<Argument, { type: 'strings' }>);
+        if (this.errors.length > before) return -1;
       } else tags[tag.name] = true;
+    }
+    const start = i;
+    let count = 0;
+    for (; i < list.length; i++) {
+      const a = list[i]!;
+      if (a.type === 'tag') {
+        this.error(
+          a,
+          `encountered an unexpected tagged argument ':${a.name}' while validating positional arguments for the ${what}`,
+        );
+        return -1;
+      }
+      count++;
     }
     const want = def.positional?.length ?? 0;
     const min = want - (def.optionalArgs ?? 0);
-    if (args.length < min || args.length > want) {
-      this.error(
-        src,
-        `the ${what} requires ${want} positional argument(s), but ${args.length} were specified`,
-      );
+    if (count < min || count > want) {
+      this.error(src, `the ${what} requires ${want} positional argument(s), but ${count} is/are specified`);
+      return -1;
     }
-    // Sub-tests.
-    let tests: CNode[] | undefined;
-    const tmode = def.tests ?? 'none';
-    if (tmode === 'none' && src.tests.length)
-      this.error(src, `the ${what} accepts no sub-tests, but tests are specified`);
-    if (tmode === 'one' && (src.tests.length !== 1 || src.testList))
-      this.error(src, `the ${what} requires one test argument`);
-    if (tmode === 'list' && !src.testList) this.error(src, `the ${what} requires a list of tests`);
-    if (tmode !== 'none') tests = src.tests.map((t) => this.test(t)).filter((t): t is CNode => t !== null);
-    let cblock: CNode[] | undefined;
-    if ((def.block ?? 'none') === 'required') {
-      if (!block) this.error(src, `the ${what} requires a command block`);
-      else {
-        this.state.set(
-          'loopDepth',
-          ((this.state.get('loopDepth') as number) ?? 0) + (def.name === 'foreverypart' ? 1 : 0),
-        );
-        if (def.name === 'test') this.state.set('inTestBlock', true);
-        cblock = this.block(block, false);
-        if (def.name === 'test') this.state.set('inTestBlock', false);
-        this.state.set(
-          'loopDepth',
-          ((this.state.get('loopDepth') as number) ?? 1) - (def.name === 'foreverypart' ? 1 : 0),
-        );
-      }
-    } else if (block) this.error(src, `the ${what} does not accept a command block`);
-    const node: CNode = {
-      id: def.name,
-      tags,
-      args,
-      ...(tests ? { tests } : {}),
-      ...(cblock ? { block: cblock } : {}),
-      line: src.line,
-    };
-    if (this.errors.length > errorsBefore) return null;
-    this.checkMatch(node, src, tagPos, what);
-    if (this.errors.length > errorsBefore) return null;
-    const data = def.validate?.(node, this, src, tagPos);
-    if (this.errors.length > errorsBefore) return null;
-    return data === undefined ? node : { ...node, data };
+    return start;
   }
 
-  private argValue(a: Argument, kind: ArgKind | undefined, what: string, n: number): CValue {
-    if (kind && !kindOk(a, kind)) {
-      this.error(
-        a,
-        `the ${what} expects a ${kindName(kind)} as positional argument ${n}, but ${describeArg(a)} was found`,
-      );
+  /** Pigeonhole's sieve_validate_command_subtests. */
+  private checkSubtests(src: CommandNode | TestNode, def: CommandDef, what: string): boolean {
+    const mode = def.tests ?? 'none';
+    const n = src.tests.length;
+    if (mode === 'none') {
+      if (n === 0) return true;
+      const t = src.tests[0]!;
+      const tdef = CONTROL[t.name] ?? this.reg.commands.get(t.name);
+      const known = tdef && this.defAvailable(tdef) ? tdef.kind : null;
+      if (known === 'test' || known === 'both')
+        this.error(src, `the ${what} accepts no sub-tests, but tests are specified`);
+      else if (!known && def.tags?.some((tg) => tg.name === t.name && this.tagAvailable(tg)))
+        this.error(src, `missing colon ':' before ':${t.name}' tag in ${what}`);
+      else this.error(src, `missing semicolon ';' after ${what}`);
+      return false;
     }
-    if (a.type === 'number') return a.value;
-    if (a.type === 'strings') return this.compileStrings(a);
+    if (mode === 'one') {
+      if (n === 0) {
+        this.error(src, `the ${what} requires one sub-test, but none is specified`);
+        return false;
+      }
+      if (n > 1 || src.testList) {
+        this.error(src, `the ${what} requires one sub-test, but a list of tests is specified`);
+        return false;
+      }
+      return true;
+    }
+    if (n === 0) {
+      this.error(src, `the ${what} requires a list of sub-tests, but none is specified`);
+      return false;
+    }
+    if (n === 1 && !src.testList) {
+      this.error(src, `the ${what} requires a list of sub-tests, but a single test is specified`);
+      return false;
+    }
     return true;
+  }
+
+  private checkBlock(src: CommandNode, def: CommandDef): boolean {
+    if ((def.block ?? 'none') === 'required') {
+      if (!src.block) {
+        this.error(src, `the ${def.name} command requires a command block, but it is missing`);
+        return false;
+      }
+    } else if (src.block) {
+      this.error(src, `the ${def.name} command does not accept a command block, but one is specified anyway`);
+      return false;
+    }
+    return true;
+  }
+
+  literalList(v: CValue | undefined): string[] | undefined {
+    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return undefined;
+    return v as string[];
   }
 
   /** Shared checks for comparators and match types. */

@@ -184,6 +184,45 @@ const header: CommandDef = {
   },
 };
 
+/**
+ * Headers the address test accepts (Pigeonhole's list: RFC 5228 asks implementations to restrict
+ * the test to headers that hold addresses).
+ */
+const ADDRESS_HEADERS = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'sender',
+  'resent-from',
+  'resent-to',
+  'reply-to',
+  'resent-reply-to',
+  'resent-sender',
+  'resent-cc',
+  'resent-bcc',
+  'for-approval',
+  'for-handling',
+  'for-comment',
+  'apparently-to',
+  'errors-to',
+  'delivered-to',
+  'return-receipt-to',
+  'x-admin',
+  'read-receipt-to',
+  'x-confirm-reading-to',
+  'return-receipt-requested',
+  'registered-mail-reply-requested-by',
+  'mail-followup-to',
+  'mail-reply-to',
+  'abuse-reports-to',
+  'x-complaints-to',
+  'x-report-abuse-to',
+  'x-beenthere',
+  'x-original-from',
+  'x-original-to',
+]);
+
 const address: CommandDef = {
   name: 'address',
   kind: 'test',
@@ -199,6 +238,8 @@ const address: CommandDef = {
     for (const n of names) {
       if (typeof n === 'string' && !/^[!-9;-~]+$/.test(n))
         cc.error(pos, `specified header field name '${n}' is invalid`);
+      else if (typeof n === 'string' && !ADDRESS_HEADERS.has(n.toLowerCase()))
+        cc.error(pos, `specified header '${n}' is not allowed for the address test`);
     }
   },
   // eslint-disable-next-line require-yield
