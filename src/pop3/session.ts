@@ -127,8 +127,10 @@ export class Pop3Session implements Pop3SessionApi {
     this.wake?.();
   }
 
+  /** At shutdown: the lock goes before the socket, so the listener's drain waits for it. */
   private async goodbye(): Promise<void> {
     await this.write(errLine('Server shutting down; try again later', 'SYS/TEMP'));
+    await this.releaseLock();
     this.end();
   }
 
@@ -171,6 +173,8 @@ export class Pop3Session implements Pop3SessionApi {
       result = { out: mapped.line };
     }
     if (result.after === 'starttls') return this.startTls(result.out);
+    // Free the maildrop before the goodbye, so a client that logs in right after QUIT is not [IN-USE].
+    if (result.after === 'close') await this.releaseLock();
     const parts = Array.isArray(result.out) ? result.out : [result.out as string | Buffer];
     for (const part of parts) await this.write(part);
     if (result.after === 'close') this.end();
@@ -229,17 +233,20 @@ export class Pop3Session implements Pop3SessionApi {
     this.lock = { addressId, timer };
   }
 
+  private async releaseLock(): Promise<void> {
+    const lock = this.lock;
+    this.lock = undefined;
+    if (!lock) return;
+    clearInterval(lock.timer);
+    await unlockMaildrop(this.core, lock.addressId, this.id).catch((e: unknown) =>
+      this.core.log.warn({ err: e }, 'pop3: could not release the maildrop lock'),
+    );
+  }
+
   private async cleanup(): Promise<void> {
     this.detach(this.socket);
     this.socket.on('error', () => undefined);
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
-    const lock = this.lock;
-    this.lock = undefined;
-    if (lock) {
-      clearInterval(lock.timer);
-      await unlockMaildrop(this.core, lock.addressId, this.id).catch((e: unknown) =>
-        this.core.log.warn({ err: e }, 'pop3: could not release the maildrop lock'),
-      );
-    }
+    await this.releaseLock();
   }
 }

@@ -203,7 +203,11 @@ test('SASL PLAIN: decoding (RFC 4616 §2)', () => {
     authcid: 'alice@example.test',
     password: 'pw d',
   });
-  assert.deepEqual(decodePlain(b('admin\0alice\0pw')), { authzid: 'admin', authcid: 'alice', password: 'pw' });
+  assert.deepEqual(decodePlain(b('admin\0alice\0pw')), {
+    authzid: 'admin',
+    authcid: 'alice',
+    password: 'pw',
+  });
   for (const bad of ['', '!!!!', b('alice\0pw'), b('\0\0pw'), b('\0alice\0'), b('a\0b\0c\0d'), 'YWJj ZA=='])
     assert.equal(decodePlain(bad), undefined, bad);
 });

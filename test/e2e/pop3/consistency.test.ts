@@ -126,3 +126,19 @@ test('UIDL is UIDVALIDITY.UID as IMAP shows it, and the same after a restart', a
   await srv.restart();
   assert.deepEqual(await list(), first);
 });
+
+test('a server shutdown mid-session says [SYS/TEMP], deletes nothing and leaves no lock behind', async () => {
+  const user = newUser(srv);
+  await deliver(srv, user, 2);
+  const a = await session(srv, user);
+  assert.match(await a.cmd('DELE 1'), /^\+OK/);
+  const stopped = srv.stop();
+  assert.match(await a.line(), /^-ERR \[SYS\/TEMP\]/);
+  assert.ok(await a.waitClosed());
+  await stopped;
+  await srv.restart();
+  const b = await RawPop3.connect(srv.ports.pop3s, true);
+  assert.match(await b.login(user), /^\+OK/, 'no stale lock after a clean shutdown');
+  assert.match(await b.cmd('STAT'), /^\+OK 2 /);
+  b.close();
+});
