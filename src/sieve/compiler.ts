@@ -158,6 +158,29 @@ class Compiler implements CompileCtx {
   /** "command:tag" pairs already reported as unknown. */
   private readonly unknownTags = new Set<string>();
 
+  /** Set by a fatal error (a required extension that can't be used): nothing more is validated. */
+  private fatal = false;
+  private requiresDone = false;
+
+  finishTop(): void {
+    this.finishRequires({ line: 1, column: 1 });
+  }
+
+  /** After the last require: let each required extension check its companions. */
+  private finishRequires(at: Position): void {
+    if (this.requiresDone) return;
+    this.requiresDone = true;
+    for (const e of this.reg.extensions) {
+      if (!e.checkRequired || !e.capabilities.some((c) => this.requires.has(c))) continue;
+      const err = e.checkRequired(this);
+      if (err) {
+        this.error(at, err);
+        this.fatal = true;
+        return;
+      }
+    }
+  }
+
   block(cmds: readonly CommandNode[], top: boolean): CNode[] {
     const out: CNode[] = [];
     // The previous command of this block, when it is a known one (Pigeonhole's sieve_command_prev).
@@ -165,6 +188,8 @@ class Compiler implements CompileCtx {
     let chain: { index: number; branches: { test: CNode; block: CNode[] }[]; elseBlock?: CNode[] } | null =
       null;
     cmds.forEach((cmd, index) => {
+      if (top && cmd.name !== 'require') this.finishRequires(cmd);
+      if (this.fatal) return;
       const def = this.context(cmd, 'command');
       const before = prev;
       prev = def ? cmd.name : null;
@@ -388,11 +413,14 @@ class Compiler implements CompileCtx {
     if ((def.block ?? 'none') === 'required' && kind === 'command' && block && compileBlock) {
       hooks?.beforeBlock?.();
       const loop = def.name === 'foreverypart' ? 1 : 0;
+      const names = (this.state.get('loopNames') as (string | undefined)[] | undefined) ?? [];
+      if (loop) this.state.set('loopNames', [...names, this.literal(tags['name'])]);
       this.state.set('loopDepth', ((this.state.get('loopDepth') as number) ?? 0) + loop);
       if (def.name === 'test') this.state.set('inTestBlock', true);
       cblock = this.block(block, false);
       if (def.name === 'test') this.state.set('inTestBlock', false);
       this.state.set('loopDepth', ((this.state.get('loopDepth') as number) ?? 1) - loop);
+      if (loop) this.state.set('loopNames', names);
     }
     hooks?.block?.(cblock ?? []);
     if (!ok || !node || this.errors.length > errorsBefore) return null;
@@ -609,6 +637,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   );
   // Like Pigeonhole, a script that does not parse is not validated.
   const body: CNode[] = parsed.valid ? c.block(parsed.commands, true) : [];
+  if (parsed.valid) c.finishTop();
   if (c.errors.length) return { ok: false, errors: c.errors, warnings: c.warnings };
   return {
     ok: true,

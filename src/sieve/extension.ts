@@ -57,6 +57,11 @@ export interface Extension {
   readonly commands?: readonly CommandDef[];
   /** Requiring this capability implies these ones (e.g. vacation-seconds → vacation). */
   readonly implies?: readonly string[];
+  /**
+   * Checked once the `require` commands are done (Pigeonhole's extension validate): an error
+   * string here is fatal, validation stops.
+   */
+  checkRequired?(cc: CompileCtx): string | undefined;
   /** Variable namespaces this extension provides (e.g. "global", "env"). */
   readonly namespaces?: readonly string[];
   /** Called at compile time for `${ns.name}` of a provided namespace; an error string rejects it. */

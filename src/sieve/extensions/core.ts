@@ -151,6 +151,10 @@ const exists: CommandDef = {
   kind: 'test',
   tags: [...MIME_TAGS],
   positional: ['strings'],
+  validate(node, cc, pos) {
+    if (node.tags['anychild'] !== undefined && node.tags['mime'] === undefined)
+      cc.error(pos, 'the :anychild tag for the exists test requires the :mime tag');
+  },
   // eslint-disable-next-line require-yield
   *run(rt, node) {
     const names = rt.expand(node.args[0]);
@@ -231,6 +235,8 @@ const address: CommandDef = {
   validate(node, cc, pos) {
     if (node.tags['last'] !== undefined && node.tags['index'] === undefined)
       cc.error(pos, 'the :last tag for the address test cannot be specified without the :index tag');
+    if (node.tags['anychild'] !== undefined && node.tags['mime'] === undefined)
+      cc.error(pos, 'the :anychild tag for the address test requires the :mime tag');
     const names =
       cc.literal(node.args[0]) !== undefined || Array.isArray(node.args[0])
         ? (node.args[0] as unknown[])

@@ -3,16 +3,47 @@
  * header/address/exists (see core.ts) and resolved by runtime/sources.ts.
  */
 import type { Extension } from '../extension.js';
+import type { CNode, SieveEvent } from '../types.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { bodyText, type MimePart } from '../../mime/index.js';
 import { htmlToText } from './body.js';
 import { BreakSignal } from '../runtime/runtime.js';
 import { FOREVERYPART_STATE, currentPart } from '../runtime/sources.js';
+
+/** Pigeonhole's SIEVE_MAX_LOOP_DEPTH. */
+const MAX_LOOP_DEPTH = 4;
+const LOOP_DEPTH_STATE = 'foreverypart-depth';
 
 function descendants(p: MimePart): MimePart[] {
   const out: MimePart[] = [];
   for (const c of p.children) out.push(c, ...descendants(c));
   if (p.message) out.push(p.message, ...descendants(p.message));
   return out;
+}
+
+/** One foreverypart loop over the current part's descendants (or the whole message). */
+function* loop(rt: Runtime, node: CNode, name: string | undefined): Generator<SieveEvent, boolean, unknown> {
+  // The outermost loop visits the message itself first; nested loops visit the
+  // current part's descendants.
+  const cur = currentPart(rt);
+  const parts = cur ? descendants(cur) : [rt.message.root, ...descendants(rt.message.root)];
+  let stack = rt.state.get(FOREVERYPART_STATE) as MimePart[] | undefined;
+  if (!stack) {
+    stack = [];
+    rt.state.set(FOREVERYPART_STATE, stack);
+  }
+  for (const part of parts) {
+    stack.push(part);
+    try {
+      yield* rt.execBlock(node.block ?? []);
+    } catch (e) {
+      if (e instanceof BreakSignal && (e.name === undefined || e.name === name)) return true;
+      throw e;
+    } finally {
+      stack.pop();
+    }
+  }
+  return true;
 }
 
 export const mimeExtension: Extension = { capabilities: ['mime'] };
@@ -25,29 +56,25 @@ export const foreverypartExtension: Extension = {
       kind: 'command',
       tags: [{ name: 'name', param: 'string' }],
       block: 'required',
+      validate(_node, cc, pos) {
+        if (((cc.state.get('loopDepth') as number) ?? 0) >= MAX_LOOP_DEPTH)
+          cc.error(
+            pos,
+            `the nested foreverypart loop exceeds the nesting limit (max ${MAX_LOOP_DEPTH} levels)`,
+          );
+      },
       *run(rt, node) {
         const name = node.tags['name'] !== undefined ? rt.expandOne(node.tags['name']) : undefined;
-        // The outermost loop visits the message itself first; nested loops visit the
-        // current part's descendants.
-        const cur = currentPart(rt);
-        const parts = cur ? descendants(cur) : [rt.message.root, ...descendants(rt.message.root)];
-        let stack = rt.state.get(FOREVERYPART_STATE) as MimePart[] | undefined;
-        if (!stack) {
-          stack = [];
-          rt.state.set(FOREVERYPART_STATE, stack);
+        // Included scripts can nest loops further than the compiler could see.
+        const depth = (rt.state.get(LOOP_DEPTH_STATE) as number | undefined) ?? 0;
+        if (depth >= MAX_LOOP_DEPTH)
+          rt.fail(`the nested foreverypart loop exceeds the nesting limit (max ${MAX_LOOP_DEPTH} levels)`);
+        rt.state.set(LOOP_DEPTH_STATE, depth + 1);
+        try {
+          return yield* loop(rt, node, name);
+        } finally {
+          rt.state.set(LOOP_DEPTH_STATE, depth);
         }
-        for (const part of parts) {
-          stack.push(part);
-          try {
-            yield* rt.execBlock(node.block ?? []);
-          } catch (e) {
-            if (e instanceof BreakSignal && (e.name === undefined || e.name === name)) return true;
-            throw e;
-          } finally {
-            stack.pop();
-          }
-        }
-        return true;
       },
     },
     {
@@ -57,6 +84,12 @@ export const foreverypartExtension: Extension = {
       validate(_node, cc, pos) {
         if (!((cc.state.get('loopDepth') as number) > 0))
           cc.error(pos, 'the break command is not placed inside a foreverypart loop');
+        else {
+          const name = cc.literal(_node.tags['name']);
+          const names = (cc.state.get('loopNames') as (string | undefined)[] | undefined) ?? [];
+          if (name !== undefined && !names.includes(name))
+            cc.error(pos, `the break command is not placed inside a foreverypart loop named '${name}'`);
+        }
       },
       // eslint-disable-next-line require-yield
       *run(rt, node) {
@@ -68,6 +101,10 @@ export const foreverypartExtension: Extension = {
 
 export const extracttextExtension: Extension = {
   capabilities: ['extracttext'],
+  checkRequired: (cc) =>
+    cc.has('foreverypart')
+      ? undefined
+      : 'the extracttext extension cannot be used without the foreverypart extension',
   commands: [
     {
       name: 'extracttext',
@@ -84,11 +121,15 @@ export const extracttextExtension: Extension = {
         { name: 'first', param: 'number' },
       ],
       positional: ['string'],
-      validate(_node, cc, pos) {
+      validate(node, cc, pos) {
         if (!cc.has('variables')) cc.error(pos, 'extracttext command requires the variables extension');
         if (!cc.has('foreverypart')) cc.error(pos, 'extracttext command requires the foreverypart extension');
         else if (!((cc.state.get('loopDepth') as number) > 0))
           cc.error(pos, 'the extracttext command is not placed inside a foreverypart loop');
+        const name = cc.literal(node.args[0]);
+        if (name === undefined) cc.error(pos, 'the extracttext command requires a literal variable name');
+        else if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(name))
+          cc.error(pos, `invalid variable name '${name}'`);
       },
       // eslint-disable-next-line require-yield
       *run(rt, node) {
