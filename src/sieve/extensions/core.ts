@@ -12,7 +12,6 @@ import {
   headerSources,
   mimeOptionValues,
 } from '../runtime/sources.js';
-import { parseAddrSpec, parseAddressList, flattenAddresses } from '../../mime/index.js';
 import { normalizeFlags } from './flags-util.js';
 import { ADDRESS_PART_TAGS, INDEX_TAGS, MATCH_TAGS, MIME_OPTION_TAGS, MIME_TAGS } from './tags.js';
 
@@ -92,11 +91,30 @@ const redirect: CommandDef = {
   },
 };
 
-/** A redirect target: one mailbox, optionally with display name and angle brackets. */
+const ATEXT = "A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~";
+const LOCAL = new RegExp(`^(?:[${ATEXT}.]+|"(?:[^"\\\\]|\\\\.)*")$`);
+const DOMAIN = new RegExp(`^(?:[${ATEXT}]+(?:\\.[${ATEXT}]+)*|\\[[^\\[\\]\\\\]*\\])$`);
+const PHRASE = new RegExp(`^(?:[${ATEXT} \\t.]|"(?:[^"\\\\]|\\\\.)*")*$`);
+
+/**
+ * A redirect target as Pigeonhole accepts it: one RFC 5322 mailbox (`addr-spec` or
+ * `name <addr-spec>`), ASCII only, with the obsolete local-part forms (leading, trailing or
+ * repeated dots) tolerated. Returns the bare address, or null.
+ */
 export function parseRedirectAddress(s: string): string | null {
-  const items = flattenAddresses(parseAddressList(s));
-  if (items.length !== 1 || !items[0]!.valid) return parseAddrSpec(s)?.address ?? null;
-  return items[0]!.address;
+  if (/[^\x20-\x7e\t]/.test(s)) return null;
+  let spec = s.trim();
+  const angle = /^([^<>]*)<([^<>]*)>$/.exec(spec);
+  if (angle) {
+    if (!PHRASE.test(angle[1]!.trim())) return null;
+    spec = angle[2]!.trim();
+  }
+  const at = spec.lastIndexOf('@');
+  if (at <= 0) return null;
+  const local = spec.slice(0, at).trim();
+  const domain = spec.slice(at + 1).trim();
+  if (!LOCAL.test(local) || !DOMAIN.test(domain)) return null;
+  return `${local}@${domain}`;
 }
 
 const trueTest: CommandDef = {
