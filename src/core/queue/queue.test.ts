@@ -14,6 +14,7 @@ import { startFakeMx, type FakeMx } from '../../smtp/outbound/test-kit.js';
 import { parseMessage, rawBody, type MimePart } from '../../mime/parse.js';
 import { openStore } from '../../store/open.js';
 import { enqueue } from './enqueue.js';
+import { srsForward } from './srs.js';
 import { startQueueWorker, type QueueWorker, type QueueWorkerOptions } from './worker.js';
 import type { Dialect, QueueItem } from '../../store/ports.js';
 import type { Core } from '../context.js';
@@ -438,5 +439,31 @@ for (const kind of ENGINES) {
     assert.equal(row!.status, 'failed');
     assert.equal(local.length, 1);
     assert.equal(local[0]!.recipient, 'alice@ours.test');
+  });
+
+  suite('forwarded mail (SRS sender) bounces to the original sender', async (env) => {
+    const { core, mx } = env;
+    mx.rcpt = (a) => (a === 'gone@remote.test' ? { code: 550, message: '5.1.1 no such user' } : undefined);
+    const srs = { secret: 'srs-test-secret', domain: 'mx.test', now: env.clock.now };
+    const sender = srsForward('ext@remote.test', srs);
+    const id = await enqueue(core, {
+      sender,
+      recipients: ['gone@remote.test'],
+      raw: message('ext@remote.test', 'alice@ours.test', 'forwarded'),
+      meta: { kind: 'forward', from: 'alice@ours.test' },
+    });
+    await env.worker({ srs }).runOnce();
+    const notices = (await core.store.queue.list()).filter((r) => r.envelopeId !== id);
+    assert.deepEqual(
+      notices.map((r) => [r.sender, r.recipient]),
+      [['', 'ext@remote.test']],
+    );
+    assert.equal(mx.received.length, 1, "the bounce itself went out to the original sender's MX");
+    assert.equal(mx.received[0]!.from, '');
+    assert.deepEqual(mx.received[0]!.to, ['ext@remote.test']);
+    assert.ok(
+      (await logEvents(core, 'alice@ours.test')).includes('bounced gone@remote.test'),
+      'logged for the forwarder',
+    );
   });
 }
