@@ -14,6 +14,7 @@ export const AUTHENTICATED_EXTENSIONS = [
   'ID',
   'ENABLE',
   'IDLE',
+  'NOTIFY',
   'NAMESPACE',
   'UIDPLUS',
   'MOVE',

@@ -25,6 +25,7 @@ import { handleStore } from './commands/store.js';
 import { handleSearch } from './commands/search.js';
 import { handleSort } from './commands/sort.js';
 import { handleCancelUpdate } from './commands/cancelupdate.js';
+import { handleNotify } from './commands/notify.js';
 import { handleThread } from './commands/thread.js';
 import { handleCopy } from './commands/copy.js';
 import { handleExpunge } from './commands/expunge.js';
@@ -70,6 +71,7 @@ export const COMMANDS = {
   EXAMINE: { states: AUTH, handler: handleSelect },
   APPEND: { states: AUTH, handler: handleAppend },
   IDLE: { states: AUTH, handler: handleIdle },
+  NOTIFY: { states: AUTH, handler: handleNotify },
   GETQUOTA: { states: AUTH, handler: handleGetQuota },
   GETQUOTAROOT: { states: AUTH, handler: handleGetQuotaRoot },
   SETQUOTA: { states: AUTH, handler: handleSetQuota },

@@ -6,6 +6,7 @@ import type { Token } from './proto/tokens.js';
 import type { SessionState } from './state.js';
 import type { SelectedMailbox, SyncOutput } from './selected.js';
 import type { ImapOptions } from './options.js';
+import type { Notifier } from './notify.js';
 
 export type Status = 'OK' | 'NO' | 'BAD';
 
@@ -58,6 +59,8 @@ export interface SessionApi {
   /** Calls `fn` when mail of this account may have changed (in-process events and the store's feed). */
   watchChanges(fn: () => void): () => void;
   selected(): SelectedMailbox;
+  /** NOTIFY's state (RFC 5465). */
+  readonly notifier: Notifier;
   upgradeTls(): Promise<void>;
   close(): void;
 }

@@ -16,6 +16,7 @@ import type { ChangeWatcher } from './watcher.js';
 import { COMMANDS, isAllowed, type CommandSpec, type ImapCommand } from './command-table.js';
 import { capabilities } from './capabilities.js';
 import { toImapStatus } from './errors.js';
+import { Notifier } from './notify.js';
 
 const OUT_HIGH_WATER = 256 * 1024;
 const IN_HIGH_WATER = 1024 * 1024;
@@ -33,6 +34,7 @@ export class ImapSession implements SessionApi {
   private readonly cleanups: Array<() => void> = [];
 
   readonly out: SyncOutput;
+  readonly notifier: Notifier = new Notifier(this, () => !this.running || this.lineWaiter !== null);
 
   constructor(
     readonly core: Core,
@@ -115,6 +117,8 @@ export class ImapSession implements SessionApi {
       })
       .finally(() => {
         this.running = false;
+        // Changes NOTIFY saw while the commands ran (RFC 5465).
+        this.notifier.afterCommand();
       });
   }
 
@@ -317,6 +321,7 @@ export class ImapSession implements SessionApi {
     this.drainBuffer();
     this.closed = true;
     this.state = { kind: 'logout' };
+    this.notifier.stop();
     for (const fn of this.cleanups.splice(0)) fn();
     if (this.lineWaiter) {
       const w = this.lineWaiter;
