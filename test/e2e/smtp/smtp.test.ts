@@ -116,6 +116,45 @@ print(json.dumps([attempt("user2@example.test", "user1@example.test"), attempt("
     assert.deepEqual(JSON.parse(out), ['sender 553', 'data 550', 'ok', 'ok', 'data 550']);
   });
 
+  test('STARTTLS injection: commands pipelined behind STARTTLS are discarded (RFC 3207 §4.2)', async () => {
+    const out = await py(`
+import socket
+raw = socket.create_connection(("127.0.0.1", ${P().submission}), timeout=10)
+f = raw.makefile("rb")
+f.readline()
+raw.sendall(b"EHLO x.test\\r\\n")
+while True:
+    l = f.readline()
+    if l[3:4] == b" ": break
+raw.sendall(b"STARTTLS\\r\\nMAIL FROM:<user1@example.test>\\r\\n")
+print(f.readline().decode().strip())
+t = ctx().wrap_socket(raw, server_hostname="x")
+t.sendall(b"NOOP\\r\\n")
+print(t.recv(1000).decode().strip())`);
+    const [starttls, afterTls] = out.split('\n');
+    assert.match(starttls!, /^220 /);
+    // the first reply after the handshake answers our NOOP, not the injected MAIL
+    assert.match(afterTls!, /^250 /);
+    assert.doesNotMatch(afterTls!, /sender|530|MAIL/i);
+  });
+
+  test('the daily sending limit of the plan (each recipient counts), with the reason in the mail log', async () => {
+    assert.equal(srv.admin('domain', 'add', 'tiny.test', '--plan', 'starter').code, 0);
+    assert.equal(srv.admin('address', 'add', 'me@tiny.test', '--password', 'pass').code, 0);
+    const out = await py(`
+s = smtplib.SMTP_SSL("127.0.0.1", ${P().submissions}, context=ctx(), timeout=20); s.login("me@tiny.test", "pass")
+res = []
+for n in (60, 40, 1):
+    rcpts = ["user2+%d@example.test" % i for i in range(n)]
+    try: s.send_message(msg("me@tiny.test", "user2@example.test"), to_addrs=rcpts); res.append("ok")
+    except smtplib.SMTPDataError as e: res.append("%d %s" % (e.smtp_code, e.smtp_error.decode()))
+s.quit(); print(json.dumps(res))`);
+    const res = JSON.parse(out) as string[];
+    assert.deepEqual(res.slice(0, 2), ['ok', 'ok']);
+    assert.match(res[2]!, /^550 5\.7\.1 .*daily sending limit.*100 of 100/);
+    assert.match(srv.admin('log', 'show', 'me@tiny.test').stdout, /\tout\trejected\t.*daily sending limit/);
+  });
+
   test('wrong password refused with 535', async () => {
     const out = await py(`
 s = smtplib.SMTP_SSL("127.0.0.1", ${P().submissions}, context=ctx(), timeout=20)
