@@ -131,7 +131,22 @@ class Compiler implements CompileCtx {
 
   /** Validate a variable name used in a string or as a set/global target. */
   checkVariableName(name: string, assign: boolean): string | undefined {
+    // Pigeonhole's limits: 64 characters per name element, 255 declared variables per script.
+    if (name.split('.').some((el) => el.length > 64)) return `variable name '${name}' is too long`;
     const dot = name.indexOf('.');
+    if (dot < 0 && assign) {
+      const declared = (this.state.get('declaredVariables') as Set<string> | undefined) ?? new Set<string>();
+      this.state.set('declaredVariables', declared);
+      if (!declared.has(name)) {
+        if (declared.size >= 255) {
+          // Reported once; later declarations fail silently.
+          if (this.state.get('tooManyVariables')) return undefined;
+          this.state.set('tooManyVariables', true);
+          return 'the number of declared variables exceeds the limit of 255';
+        }
+        declared.add(name);
+      }
+    }
     if (dot < 0) return undefined;
     const ns = name.slice(0, dot);
     const rest = name.slice(dot + 1);
@@ -478,6 +493,11 @@ class Compiler implements CompileCtx {
           return -1;
         }
         i++;
+        // :index counts from 1 (RFC 5260 §6).
+        if (tag.name === 'index' && p.type === 'number' && p.value === 0) {
+          this.error(p, `the :index tag for the ${what} requires a positive number`);
+          return -1;
+        }
         const before = this.errors.length;
         tags[tag.name] =
           p.type === 'number' ? p.value : this.compileStrings(p as Extract<Argument, { type: 'strings' }>);

@@ -76,6 +76,8 @@ function templateOf(s: string, opts: StringCompileOptions, errors: string[]): CS
     const inner = close < 0 ? null : s.slice(j + 2, close);
     if (inner !== null && opts.variables) {
       if (/^[0-9]+$/.test(inner)) {
+        // Pigeonhole keeps 32 match values (SIEVE_MAX_MATCH_VALUES).
+        if (parseInt(inner, 10) > 32) errors.push(`match value index \${${inner}} exceeds the maximum of 32`);
         if (lit) parts.push(lit);
         lit = '';
         parts.push({ m: parseInt(inner, 10) });

@@ -59,6 +59,8 @@ export function parseMailto(uri: string): MailtoUri | null {
   const m = /^mailto:([^?]*)(?:\?(.*))?$/is.exec(uri);
   if (!m) return null;
   if (/[^A-Za-z0-9\-._~!$'()*+,;=:@%]/.test(m[1]!)) return null;
+  // RFC 6068: header fields and values are qchars (no '<', '>', '"', spaces...).
+  if (m[2] !== undefined && /[^A-Za-z0-9\-._~!$'()*+,;:@%=&/?]/.test(m[2])) return null;
   const display = { to: [] as string[], cc: [] as string[] };
   const to = parseRecipients(m[1]!, display.to);
   if (!to) return null;

@@ -27,6 +27,9 @@ export const fileintoExtension: Extension = {
         const lit = cc.literal(node.args[0]);
         const err = lit === undefined ? undefined : mailboxNameError(lit);
         if (err) cc.error(pos, `invalid mailbox name for fileinto: ${err}`);
+        const use = cc.literal(node.tags['specialuse']);
+        if (use !== undefined && !/^\\[A-Za-z][A-Za-z0-9]*$/.test(use))
+          cc.error(pos, `fileinto command: invalid special-use flag '${use}' specified`);
       },
       // eslint-disable-next-line require-yield
       *run(rt, node) {
