@@ -218,3 +218,19 @@ test('smarthost syntax', () => {
   assert.deepEqual(parseSmarthost('relay.example'), { host: 'relay.example', port: 25 });
   assert.deepEqual(parseSmarthost('[::1]:2525'), { host: '::1', port: 2525 });
 });
+
+test('a host without STARTTLS still gets the mail, in clear text (opportunistic, RFC 7435)', async () => {
+  const plain = await startFakeMx({ starttls: false });
+  const dns = await startTestDns({
+    'plain.test': { MX: [{ priority: 10, exchange: 'mx.plain.test' }] },
+    'mx.plain.test': { A: ['127.0.0.1'] },
+  });
+  try {
+    const r = await transport(dns, plain.port).deliver('plain.test', 'a@ours.test', ['u@plain.test'], MSG);
+    assert.equal(r[0]!.status, 'sent');
+    assert.equal(plain.received[0]!.secure, false);
+  } finally {
+    await plain.close();
+    await dns.close();
+  }
+});
