@@ -9,6 +9,7 @@ import { readMailLog } from '../core/maillog/mail-log.js';
 import { unban } from '../core/security/bans.js';
 import { parseArgs, parseSize, UsageError } from './args.js';
 import { queueCommand } from './queue-command.js';
+import { rulesCommand, RULES_USAGE } from './rules-command.js';
 
 export const ADMIN_USAGE = `usage: mailstead admin <command> ... --config FILE
 
@@ -30,7 +31,10 @@ export const ADMIN_USAGE = `usage: mailstead admin <command> ... --config FILE
   plan set DOMAIN starter|premium
   queue list [--status queued|delivered|failed] | queue retry ID | queue delete ID
   log show ADDRESS [--limit N]      the per-address mail log
-  ban remove IP                     lift an authentication ban`;
+  ban remove IP                     lift an authentication ban
+  rules ... | sieve ...             sorting rules and Sieve scripts of an address (below)
+
+${RULES_USAGE.split('\n').slice(1).join('\n')}`;
 
 type Out = (line: string) => void;
 
@@ -56,6 +60,7 @@ function size(n: number): string {
 export async function adminCommand(core: Core, argv: string[], out: Out): Promise<void> {
   const [noun, verb, ...rest] = argv;
   if (noun === 'queue') return queueCommand(core, argv.slice(1), out);
+  if (noun === 'rules' || noun === 'sieve') return rulesCommand(core, argv, out);
   const key = `${noun ?? ''} ${verb ?? ''}`;
   switch (key) {
     case 'domain add': {

@@ -7,6 +7,7 @@ import type { TlsMaterial } from '../server/tls.js';
 import { createResolver } from '../core/dns/resolver.js';
 import { noSpamCheck, type DeliveryHooks } from '../core/delivery/hooks.js';
 import { createSieveFilter } from '../core/sieve/sieve-filter.js';
+import { serviceTemplateScripts } from '../core/rules/templates.js';
 import { enqueue } from '../core/queue/enqueue.js';
 import { srsForward } from '../core/queue/srs.js';
 import { startQueueWorker, type QueueWorker } from '../core/queue/worker.js';
@@ -44,7 +45,8 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
   const secret = srsSecretFromConfig(config);
   const hooks: DeliveryHooks = {
     spam: noSpamCheck,
-    filter: createSieveFilter(),
+    // the service's rule templates run before each address's own script
+    filter: createSieveFilter({ templates: serviceTemplateScripts }),
     async forward(c, req) {
       // SRS keeps SPF passing at the far end; the null sender stays null (no bounce to a bounce).
       const sender = req.originalSender
