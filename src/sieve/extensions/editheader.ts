@@ -90,13 +90,7 @@ export const editheaderExtension: Extension = {
         const n = cc.literal(node.args[0]);
         if (n !== undefined && !validFieldName(n))
           cc.error(pos, `deleteheader command: specified field name '${n}' is invalid`);
-        if (
-          node.args.length < 2 &&
-          Object.keys(node.tags).some((t) =>
-            ['is', 'contains', 'matches', 'regex', 'value', 'count', 'comparator'].includes(t),
-          )
-        )
-          cc.error(pos, 'deleteheader command: match type or comparator specified without value patterns');
+        // A match type without value patterns is accepted (Pigeonhole: it matches every field).
       },
       // eslint-disable-next-line require-yield
       *run(rt, node) {
