@@ -44,7 +44,8 @@ export class Pop3Session implements Pop3SessionApi {
   start(): void {
     this.attach(this.socket);
     this.conn.onShutdown(() => {
-      if (this.busy) this.shuttingDown = true;
+      // A command that is working (not waiting for the client) finishes first.
+      if (this.busy && !this.wake) this.shuttingDown = true;
       else void this.goodbye();
     });
     void this.run();
@@ -87,7 +88,8 @@ export class Pop3Session implements Pop3SessionApi {
 
   /** RFC 1939 §3 autologout: the session ends without entering UPDATE, so nothing is deleted. */
   private readonly onTimeout = (): void => {
-    if (this.busy) return;
+    // Only while waiting for the client (between commands or inside AUTH), never mid-command.
+    if (!this.wake) return;
     void this.write(errLine('Autologout; idle for too long')).then(() => this.end());
   };
 
