@@ -33,10 +33,17 @@ export interface ProtocolSet {
   close(): Promise<void>;
 }
 
-/** A forwarded copy names the address it went through, so a forwarding loop is seen (RFC 5321 §6.3). */
-function withDeliveredTo(raw: Buffer, via: string): Buffer {
+/**
+ * A forwarded copy names the address it went through, so a forwarding loop is seen (RFC 5321 §6.3);
+ * a Sieve redirect also says so the way Pigeonhole does (X-Sieve-Redirected-From).
+ */
+function markForwarded(raw: Buffer, via: string, sieveRedirect: boolean): Buffer {
   const m = splitMessage(raw);
-  m.fields.unshift(makeField('Delivered-To', via, m.eol));
+  const already = m.fields.some(
+    (f) => f.key === 'delivered-to' && f.value.toLowerCase() === via.toLowerCase(),
+  );
+  if (!already) m.fields.unshift(makeField('Delivered-To', via, m.eol));
+  if (sieveRedirect) m.fields.unshift(makeField('X-Sieve-Redirected-From', via, m.eol));
   return joinMessage(m);
 }
 
@@ -55,7 +62,7 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
       await enqueue(c, {
         sender,
         recipients: req.to,
-        raw: withDeliveredTo(req.raw, req.via),
+        raw: markForwarded(req.raw, req.via, req.reason === 'sieve redirect'),
         sign: false,
         meta: { kind: 'forward', from: req.via },
       });

@@ -9,7 +9,7 @@ import type { Account } from '../directory/accounts.js';
 import { deliverToFolder } from '../mailbox/deliver.js';
 import { logMail } from '../maillog/mail-log.js';
 import type { HeaderField } from '../../wire/header-block.js';
-import { makeField } from '../../wire/header-block.js';
+import { joinMessage, makeField, splitMessage } from '../../wire/header-block.js';
 import { localCopy } from './trace.js';
 import type { DeliveryHooks } from './hooks.js';
 
@@ -44,7 +44,13 @@ async function deliverToAccount(
   account: Account,
   junkBySpam: boolean,
   spamHeaders: HeaderField[],
-): Promise<{ folders: string[]; redirects: string[]; reject?: string; explain: string[] }> {
+): Promise<{
+  folders: string[];
+  redirects: string[];
+  redirectRaw: Buffer;
+  reject?: string;
+  explain: string[];
+}> {
   const copy = localCopy(mail.raw, {
     envelopeFrom: mail.envelopeFrom,
     deliveredTo: account.address,
@@ -60,7 +66,13 @@ async function deliverToAccount(
     junk: mail.quarantine || junkBySpam,
   });
   if (decision.reject !== undefined)
-    return { folders: [], redirects: [], reject: decision.reject, explain: decision.explain };
+    return {
+      folders: [],
+      redirects: [],
+      redirectRaw: copy,
+      reject: decision.reject,
+      explain: decision.explain,
+    };
   const stored = decision.raw ?? copy;
   const folders: string[] = [];
   for (const d of decision.deliveries) {
@@ -73,7 +85,20 @@ async function deliverToAccount(
     folders.push(name);
     if (name !== d.folder) decision.explain.push(`folder "${d.folder}" does not exist: delivered to ${name}`);
   }
-  return { folders, redirects: decision.redirects, explain: decision.explain };
+  // A redirected copy is the message as filtered (editheader edits, our trace, Delivered-To for
+  // loop detection), without the Return-Path that only belongs to a final delivery.
+  return {
+    folders,
+    redirects: decision.redirects,
+    redirectRaw: withoutReturnPath(stored),
+    explain: decision.explain,
+  };
+}
+
+function withoutReturnPath(raw: Buffer): Buffer {
+  const m = splitMessage(raw);
+  m.fields = m.fields.filter((f) => f.key !== 'return-path');
+  return joinMessage(m);
 }
 
 /**
@@ -133,7 +158,7 @@ export async function deliverLocal(
               originalSender: mail.envelopeFrom,
               via: target.account.address,
               to: r.redirects,
-              raw: mail.raw,
+              raw: r.redirectRaw,
               reason: 'sieve redirect',
             });
             forwarded.push(...r.redirects);
