@@ -134,7 +134,7 @@ export async function mailstead(opts = {}) {
       return r.stdout;
     },
     async start() {
-      const p = spawn(process.execPath, [BIN, 'serve', '--config', config], {
+      const p = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', '--config', config], {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
