@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { openStore } from '../store/open.js';
 import { createCoreEvents, type Core } from '../core/context.js';
 import type { Config } from '../server/config.js';
+import { SessionLimiter } from '../core/security/session-limits.js';
 
 export async function openCore(config: Config, log: Logger): Promise<Core> {
   const store = await openStore({
@@ -11,5 +12,12 @@ export async function openCore(config: Config, log: Logger): Promise<Core> {
     ...(config.store.url ? { url: config.store.url } : {}),
     ...(config.store.schema ? { schema: config.store.schema } : {}),
   });
-  return { store, log, hostname: config.hostname, now: () => Date.now(), events: createCoreEvents() };
+  return {
+    store,
+    log,
+    hostname: config.hostname,
+    now: () => Date.now(),
+    events: createCoreEvents(),
+    sessions: new SessionLimiter(config.limits.connections_per_user),
+  };
 }

@@ -2,6 +2,7 @@
 // Built once by the composition root (src/cli) and shared by every protocol.
 import type { Logger } from 'pino';
 import type { Store } from '../store/ports.js';
+import type { SessionLimiter } from './security/session-limits.js';
 
 export interface Core {
   readonly store: Store;
@@ -12,6 +13,8 @@ export interface Core {
   now(): number;
   /** Publishes a change notice to in-process listeners (IMAP IDLE); cross-process goes through the store's feed. */
   readonly events: CoreEvents;
+  /** Simultaneous sessions per user, when the server enforces a limit (absent in one-shot tools). */
+  readonly sessions?: SessionLimiter;
 }
 
 export interface CoreEvents {
