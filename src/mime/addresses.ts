@@ -244,3 +244,53 @@ export function parseAddrSpec(value: string): { local: string; domain: string; a
   if (!spec) return null;
   return { ...spec, address: `${quoteLocalPart(spec.local)}@${spec.domain}` };
 }
+
+const SMTP_DOMAIN = /^(?:[A-Za-z0-9_\-\u0080-\uffff]+(?:\.[A-Za-z0-9_\-\u0080-\uffff]+)*|\[[^[\]\\]*\])$/;
+
+/**
+ * An SMTP path (RFC 5321 §4.1.2, `MAIL FROM`/`RCPT TO` argument) the lenient way
+ * Pigeonhole reads envelopes: angle brackets optional, source routes
+ * (`@a.example,@b.example:`) dropped, dots anywhere in the local part (seen in Japanese
+ * mobile addresses), `_` and leading/trailing `-` in domain labels, UTF-8 allowed, and a
+ * bare local part (`MAILER-DAEMON`). Returns `null` for the null path (`""`, `<>`) and
+ * `'invalid'` when the text is not a path.
+ */
+export function parseSmtpPath(value: string): { local: string; domain: string } | null | 'invalid' {
+  let v = value;
+  if (v.startsWith('<')) {
+    if (!v.endsWith('>')) return 'invalid';
+    v = v.slice(1, -1);
+  }
+  if (v === '') return null;
+  if (v.includes('<') || v.includes('>')) return 'invalid';
+  if (v.startsWith('@')) {
+    const colon = v.indexOf(':');
+    if (colon < 0) return 'invalid';
+    for (const hop of v.slice(0, colon).split(',')) {
+      if (!hop.startsWith('@') || !SMTP_DOMAIN.test(hop.slice(1))) return 'invalid';
+    }
+    v = v.slice(colon + 1);
+  }
+  let local: string;
+  let rest: string;
+  if (v.startsWith('"')) {
+    let i = 1;
+    local = '';
+    for (; i < v.length && v[i] !== '"'; i++) {
+      if (v[i] === '\\') i++;
+      if (i < v.length) local += v[i];
+    }
+    if (i >= v.length) return 'invalid';
+    rest = v.slice(i + 1);
+  } else {
+    const at = v.indexOf('@');
+    local = at < 0 ? v : v.slice(0, at);
+    rest = at < 0 ? '' : v.slice(at);
+    if (local === '' || /[\s"(),:;<>@[\\\]\x00-\x1f\x7f]/.test(local)) return 'invalid';
+  }
+  if (rest === '') return { local, domain: '' };
+  if (!rest.startsWith('@')) return 'invalid';
+  const domain = rest.slice(1);
+  if (!SMTP_DOMAIN.test(domain)) return 'invalid';
+  return { local, domain };
+}

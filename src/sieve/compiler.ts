@@ -6,6 +6,7 @@
 import type { Argument, CommandNode, Position, TestNode } from './ast.js';
 import { comparatorCapability, getComparator, RELATIONS } from './comparators.js';
 import type { ArgKind, CommandDef, CompileCtx, Extension, TagDef } from './extension.js';
+import { IHAVE_REFUSED } from './extensions/ihave.js';
 import { parseSource } from './parser.js';
 import { posixRegex } from './regex.js';
 import { buildRegistry, type Registry } from './registry.js';
@@ -318,7 +319,10 @@ class Compiler implements CompileCtx {
           // block guarded by unknown capabilities is not compiled at all (Pigeonhole: const false).
           if (test && test.id === 'ihave') {
             const caps = this.literalList(test.args[0]);
-            if (caps && !caps.every((c) => this.available(c))) return false;
+            // encoded-character and variables change how strings are read, which is settled
+            // before ihave could confirm them; Pigeonhole never honours them here (RFC 5463 §4).
+            if (caps && !caps.every((c) => this.available(c) && !IHAVE_REFUSED.has(c.toLowerCase())))
+              return false;
             if (caps) ihaveCaps = caps;
           }
           if (test && test.id === 'false') return false;

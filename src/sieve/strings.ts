@@ -49,7 +49,7 @@ export function compileString(s: string, opts: StringCompileOptions, errors: str
 
 /** Replace every valid ${hex:…} / ${unicode:…} in a string. */
 export function decodeEncodedCharacters(s: string, errors: string[] = []): string {
-  return s.replace(/\$\{(hex|unicode):([^}]*)\}/gi, (all, kind: string, body: string) => {
+  return s.replace(/\$\{(hex|unicode):([^}$]*)\}/gi, (all, kind: string, body: string) => {
     if (body.trim() === '') return all;
     try {
       const d = kind.toLowerCase() === 'hex' ? decodeHex(body) : decodeUnicode(body);

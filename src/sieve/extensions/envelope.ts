@@ -1,20 +1,15 @@
 /** envelope test (RFC 5228 §5.4). */
 import type { Extension } from '../extension.js';
-import { parseAddrSpec } from '../../mime/index.js';
+import { parseSmtpPath } from '../../mime/index.js';
 import { matchSpec, matchValues } from '../runtime/match.js';
 import { addressPart, addressPartOf, type SieveAddress } from '../runtime/sources.js';
 import { ADDRESS_PART_TAGS, MATCH_TAGS } from './tags.js';
 
 const PARTS = ['from', 'to', 'auth', 'orig_to'];
 
-function envAddress(s: string): SieveAddress | null {
-  if (s === '' || s === '<>') return null;
-  const a = parseAddrSpec(s);
-  if (a) return { local: a.local, domain: a.domain };
-  // A bare local part (e.g. a user name) has no domain.
-  const v = s.replace(/^<|>$/g, '');
-  if (/^[^@\s]+$/.test(v)) return { local: v, domain: '' };
-  return { local: '', domain: '', invalid: v };
+/** An envelope path: null for the null path, 'invalid' when it is not a path. */
+function envAddress(s: string): SieveAddress | null | 'invalid' {
+  return parseSmtpPath(s);
 }
 
 export const envelopeExtension: Extension = {
@@ -52,9 +47,11 @@ export const envelopeExtension: Extension = {
                     : undefined;
           if (raw === undefined) continue;
           const a = envAddress(raw);
+          if (a === 'invalid') continue;
           if (!a) {
-            // The null reverse-path only matches as the empty string (RFC 5228 §5.4).
-            if (part === 'all' && p === 'from') values.push('');
+            // The null reverse-path matches as the empty string, whatever the address part
+            // (RFC 5228 §5.4).
+            if (p === 'from') values.push('');
             continue;
           }
           const v = addressPart(rt, a, part);

@@ -115,20 +115,25 @@ export function matchValues(
           }
         }
       return false;
-    case 'regex':
+    case 'regex': {
+      // A key built at run time may not be a valid regex: Pigeonhole logs it and treats the
+      // key as not matching; the script goes on.
+      const res: RegExp[] = [];
+      for (const k of keys) {
+        const re = posixRegex(k, cmp.name !== 'i;octet');
+        if (re) res.push(re);
+        else rt.warn(`invalid regular expression '${k}' for regex match`);
+      }
       for (const v of values)
-        for (const k of keys) {
+        for (const re of res) {
           rt.step();
-          const re = posixRegex(k, cmp.name !== 'i;octet');
-          if (!re) {
-            rt.fail(`invalid regular expression '${k}'`);
-          }
-          const m = re!.exec(v);
+          const m = re.exec(v);
           if (m) {
             rt.setMatchVariables([...m].map((x) => x ?? ''));
             return true;
           }
         }
       return false;
+    }
   }
 }

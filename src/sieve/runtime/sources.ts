@@ -114,15 +114,18 @@ export interface SieveAddress {
   readonly invalid?: string;
 }
 
-/** Parse header values into addresses; an unparseable field yields one invalid entry. */
+/**
+ * Parse header values into addresses the way Pigeonhole does: entries that are not valid
+ * addresses are skipped, and a value with no valid entry at all yields one invalid entry
+ * (its full text, matched by `:all` only). As in Dovecot's `smtp_address_init_from_msg`, a
+ * local part must be ASCII to count as an address.
+ */
 export function headerAddresses(values: readonly string[]): SieveAddress[] {
   const out: SieveAddress[] = [];
   for (const v of values) {
-    const items = parseAddressList(v);
-    const all = flattenAddresses(items);
-    const valid = all.filter((a) => a.valid);
-    if (all.length > 0 && valid.length === all.length)
-      out.push(...valid.map((a) => ({ local: a.local, domain: a.domain })));
+    const all = flattenAddresses(parseAddressList(v));
+    const valid = all.filter((a) => a.valid && a.domain !== '' && /^[\x00-\x7f]+$/.test(a.local));
+    if (valid.length > 0) out.push(...valid.map((a) => ({ local: a.local, domain: a.domain })));
     else out.push({ local: '', domain: '', invalid: v.trim() });
   }
   return out;

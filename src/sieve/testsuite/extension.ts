@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { compile } from '../compiler.js';
 import type { CommandDef, Extension } from '../extension.js';
-import { flattenAddresses, parseAddressList, parseAddrSpec } from '../../mime/index.js';
+import { flattenAddresses, parseAddressList, parseAddrSpec, parseSmtpPath } from '../../mime/index.js';
 import { matchSpec, matchValues } from '../runtime/match.js';
 import { SieveMessage } from '../runtime/message.js';
 import { ReturnSignal, SieveRuntimeFailure, StopSignal, type Runtime } from '../runtime/runtime.js';
@@ -278,9 +278,10 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
         const value = rt.expandOne(node.args[1]);
         const env = rt.envelope;
         const addr = (v: string): string => {
-          const t = v.trim().replace(/^<(.*)>$/, '$1');
-          if (t === '') return '';
-          return parseAddrSpec(t)?.address ?? (/^[^@\s]+$/.test(t) ? t : '');
+          const a = parseSmtpPath(v.trim());
+          if (a === null || a === 'invalid') return '';
+          const local = /^[^\s"(),:;<>@[\\\]]+$/.test(a.local) ? a.local : JSON.stringify(a.local);
+          return a.domain === '' ? local : `${local}@${a.domain}`;
         };
         if (obj === 'message') loadMessage(rt, value);
         else if (obj === 'envelope.from') rt.envelope = { ...env, from: addr(value) };
