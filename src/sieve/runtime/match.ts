@@ -71,6 +71,8 @@ export function matchValues(
   spec: MatchSpec,
   values: readonly string[],
   keys: readonly string[],
+  /** False for tests that must leave the match variables alone (body, RFC 5173 §6). */
+  setVariables = true,
 ): boolean {
   const cmp = spec.comparator;
   switch (spec.type) {
@@ -110,7 +112,7 @@ export function matchValues(
           rt.step();
           const caps = globMatch(v, k, cmp);
           if (caps) {
-            rt.setMatchVariables(caps);
+            if (setVariables) rt.setMatchVariables(caps);
             return true;
           }
         }
@@ -129,7 +131,7 @@ export function matchValues(
           rt.step();
           const m = re.exec(v);
           if (m) {
-            rt.setMatchVariables([...m].map((x) => x ?? ''));
+            if (setVariables) rt.setMatchVariables([...m].map((x) => x ?? ''));
             return true;
           }
         }
