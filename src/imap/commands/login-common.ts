@@ -1,6 +1,7 @@
 // The end of LOGIN and AUTHENTICATE: the one authentication function (bans and failure counting live
 // there), then the authenticated state with the capabilities sent along (RFC 9051 §6.2.2).
 import { authenticate } from '../../core/security/auth.js';
+import { claimSessionSlot } from '../../server/session-slots.js';
 import type { CommandResult, SessionApi } from '../session-api.js';
 
 export async function completeLogin(
@@ -17,6 +18,9 @@ export async function completeLogin(
     secure: s.conn.secure,
   });
   if (r.ok) {
+    if (!claimSessionSlot(s.core, s.conn, r.account.addressId)) {
+      return { status: 'NO', code: 'LIMIT', text: 'Too many sessions open for this user' };
+    }
     s.state = { kind: 'authenticated', account: r.account };
     s.core.log.info({ address: r.account.address, ip: s.conn.remoteAddress }, 'imap: login');
     return { status: 'OK', code: `CAPABILITY ${s.capabilities().join(' ')}`, text: 'Logged in' };

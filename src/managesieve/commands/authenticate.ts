@@ -1,5 +1,6 @@
 // AUTHENTICATE (RFC 5804 §2.1) with SASL PLAIN (RFC 4616), with or without an initial response.
 // Only over TLS; the one authentication function counts failures and applies bans.
+import { claimSessionSlot } from '../../server/session-slots.js';
 import { authenticate } from '../../core/security/auth.js';
 import { ArgReader } from '../args.js';
 import { decodeSaslPlain } from '../proto/sasl-plain.js';
@@ -40,6 +41,9 @@ export async function handleAuthenticate(ctx: CommandContext): Promise<CommandRe
     secure: s.conn.secure,
   });
   if (result.ok) {
+    if (!claimSessionSlot(s.core, s.conn, result.account.addressId)) {
+      return { status: 'NO', code: 'TRYLATER', text: 'Too many sessions open for this user' };
+    }
     s.state = { kind: 'authenticated', account: result.account };
     s.core.log.info({ address: result.account.address, ip: s.conn.remoteAddress }, 'managesieve: login');
     return { status: 'OK', text: 'Authenticated' };

@@ -1,6 +1,7 @@
 // The end of every login (USER/PASS and AUTH PLAIN): the one authentication function (which counts
 // failures towards IP bans), then the maildrop lock, then the snapshot that TRANSACTION works on.
 import { authenticate, type AuthResult } from '../../core/security/auth.js';
+import { claimSessionSlot } from '../../server/session-slots.js';
 import { lockMaildrop, openMaildrop, unlockMaildrop } from '../../core/mailbox/pop3-view.js';
 import { errLine, okLine } from '../proto/response.js';
 import { Maildrop } from '../maildrop.js';
@@ -23,6 +24,9 @@ export async function login(
   });
   if (!r.ok) return loginFailed(session, r.reason);
   const addressId = r.account.addressId;
+  if (!claimSessionSlot(core, conn, addressId)) {
+    return { out: errLine('Too many sessions open for this user', 'SYS/TEMP') };
+  }
   // RFC 1939 §8 / RFC 2449 §8.1.1: one POP3 session per maildrop; the others get [IN-USE].
   if (!(await lockMaildrop(core, addressId, session.id))) {
     core.log.info({ user: r.account.address, ip: conn.remoteAddress }, 'pop3: maildrop in use');
