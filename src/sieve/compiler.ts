@@ -18,6 +18,7 @@ import {
   type CompileErrorInfo,
   type CompileOptions,
   type CompileResult,
+  type SieveLimits,
 } from './types.js';
 
 export const ENGINE_VERSION = 1;
@@ -68,12 +69,14 @@ class Compiler implements CompileCtx {
   readonly requires = new Set<string>();
   readonly state = new Map<string, unknown>();
   readonly name: string;
+  readonly limits: SieveLimits;
 
   constructor(
     readonly reg: Registry,
     readonly options: CompileOptions,
   ) {
     this.name = options.name ?? 'script';
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
   has(capability: string): boolean {

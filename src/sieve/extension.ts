@@ -4,7 +4,7 @@
  * and their run-time behaviour (a generator so it can ask the host questions).
  */
 import type { Position } from './ast.js';
-import type { CNode, CValue, SieveEvent } from './types.js';
+import type { CNode, CValue, SieveEvent, SieveLimits } from './types.js';
 import type { Runtime } from './runtime/runtime.js';
 
 export type ArgKind = 'string' | 'strings' | 'number';
@@ -30,6 +30,8 @@ export interface CompileCtx {
   /** Declare a variable name (set, global) so later references are checked. */
   readonly state: Map<string, unknown>;
   readonly name: string;
+  /** Effective limits (defaults merged with the compile options). */
+  readonly limits: SieveLimits;
 }
 
 export type RunResult = Generator<SieveEvent, boolean, unknown>;

@@ -239,7 +239,7 @@ export interface RunOptions {
     readonly useOriginalRecipient?: boolean;
     /** Require one of "my" addresses in To/Cc/Bcc (default true). */
     readonly checkRecipient?: boolean;
-    /** Reply subjects longer than this many bytes are cut with an ellipsis (default 256). */
+    /** Reply subjects longer than this many code points are cut with an ellipsis (default 256). */
     readonly maxSubjectLength?: number;
   };
   readonly spamtest?: SpamTestConfig;

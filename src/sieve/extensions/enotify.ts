@@ -104,6 +104,9 @@ export const enotifyExtension: Extension = {
       ],
       positional: ['string'],
       validate(node, cc, pos) {
+        if (cc.limits.maxNotifications === 0) {
+          cc.error(pos, 'notify action: local policy prohibits the use of a notify action');
+        }
         const uri = cc.literal(node.args[0]);
         if (uri !== undefined) {
           const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();

@@ -65,18 +65,14 @@ function suppression(
   return checkRecipient ? { reason: 'recipient not in To/Cc/Bcc' } : {};
 }
 
-/** Cut to at most `max` UTF-8 bytes, ending with an ellipsis when cut. */
+/**
+ * Cut to at most `max` code points, the last one an ellipsis when cut (Dovecot's
+ * `str_sanitize_utf8`, used for reply and notification subjects).
+ */
 export function limitSubject(s: string, max: number): string {
-  if (Buffer.byteLength(s, 'utf8') <= max) return s;
-  let out = '';
-  let n = 0;
-  for (const ch of s) {
-    const b = Buffer.byteLength(ch, 'utf8');
-    if (n + b > max - 3) break;
-    out += ch;
-    n += b;
-  }
-  return `${out}\u2026`;
+  const cps = [...s];
+  if (cps.length <= max) return s;
+  return `${cps.slice(0, Math.max(0, max - 1)).join('')}\u2026`;
 }
 
 export const vacationExtension: Extension = {

@@ -319,6 +319,8 @@ export class Runtime {
       this.actions.filter((a) => a.type === 'redirect').length >= this.limits.maxRedirects
     )
       this.fail('number of redirect actions exceeds policy limit');
+    if (action.type === 'notify' && this.limits.maxNotifications === 0)
+      this.fail('local policy prohibits the use of a notify action');
     if (
       action.type === 'notify' &&
       this.actions.filter((a) => a.type === 'notify').length >= this.limits.maxNotifications

@@ -75,7 +75,11 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       return { dir: posix.dirname(full) };
     }
     const name = posix.basename(full).replace(/\.(sieve|svtest)$/, '');
-    const r = compile(Buffer.from(src).toString('utf8'), { name, extensions: [ext] });
+    const r = compile(Buffer.from(src).toString('utf8'), {
+      name,
+      extensions: [ext],
+      limits: st.options.limits ?? {},
+    });
     if (!r.ok) {
       st.errors.push(...r.errors.map((e) => e.message));
       // Pigeonhole logs a final summary error after the individual ones.
@@ -178,18 +182,21 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
           const auto = rt.message.values('auto-submitted')[0];
           if (auto !== undefined && auto.trim().toLowerCase() !== 'no') break;
           const fromTag = a.from !== undefined ? (parseAddrSpec(a.from)?.address ?? a.from) : undefined;
+          // A notification about a message with the null sender goes out with the null sender.
           const efrom =
-            cfg === 'sender'
-              ? env.from
-              : cfg === 'recipient'
-                ? env.to
-                : cfg === 'orig_recipient'
-                  ? (env.origTo ?? env.to)
-                  : cfg === 'user_email'
-                    ? (st.get('sieve_user_email') ?? env.to)
-                    : cfg
-                      ? cfg.replace(/^<|>$/g, '')
-                      : (fromTag ?? 'postmaster@example.com');
+            env.from === ''
+              ? ''
+              : cfg === 'sender'
+                ? env.from
+                : cfg === 'recipient'
+                  ? env.to
+                  : cfg === 'orig_recipient'
+                    ? (env.origTo ?? env.to)
+                    : cfg === 'user_email'
+                      ? (st.get('sieve_user_email') ?? env.to)
+                      : cfg
+                        ? cfg.replace(/^<|>$/g, '')
+                        : (fromTag ?? 'postmaster@example.com');
           for (const m of composeNotify(a, efrom, 'Postmaster <postmaster@example.com>', notified)) send(m);
           break;
         }

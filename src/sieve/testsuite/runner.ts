@@ -105,7 +105,11 @@ export function runTestsuiteFile(file: string, io: TestsuiteIO, expectFailure = 
         const path = posix.join(dir, sub, `${ev.name}.sieve`);
         const src = io.readFile(path);
         if (!src) return { ok: false, missing: true } satisfies IncludeAnswer;
-        const r = compile(Buffer.from(src).toString('utf8'), { name: ev.name, extensions: [ext] });
+        const r = compile(Buffer.from(src).toString('utf8'), {
+          name: ev.name,
+          extensions: [ext],
+          limits: st.options.limits ?? {},
+        });
         if (!r.ok)
           return {
             ok: false,

@@ -94,7 +94,7 @@ export class TestsuiteState {
     const depth = num('sieve_include_max_nesting_depth');
     if (depth !== undefined) limits['maxIncludeDepth'] = depth;
     const notif = num('sieve_notify_max_notifications');
-    if (notif !== undefined) limits['maxNotifications'] = notif === 0 ? Infinity : notif;
+    if (notif !== undefined) limits['maxNotifications'] = notif;
     const cpu = num('sieve_max_cpu_time');
     if (cpu !== undefined) limits['maxSteps'] = cpu * 200_000;
     o.limits = limits;
