@@ -47,7 +47,14 @@ export async function startDovecot(opts = {}) {
   mkdirSync(join(dir, 'state'), { recursive: true });
   mkdirSync(join(dir, 'mail'), { recursive: true });
   chownSync(join(dir, 'mail'), mail.uid, mail.gid);
-  const users = (opts.users ?? ['user1']).map((u) => `${u}@example.test:{PLAIN}pass::::::`).join('\n');
+  // Password hashes: a memory-hard scheme by default (Mailstead stores scrypt hashes), PLAIN on request.
+  const scheme = opts.scheme ?? 'ARGON2ID';
+  const hash =
+    scheme === 'PLAIN'
+      ? '{PLAIN}pass'
+      : spawnSync('doveadm', ['pw', '-s', scheme, '-p', 'pass'], { encoding: 'utf8' }).stdout.trim();
+  if (!hash.startsWith('{')) throw new Error(`doveadm pw -s ${scheme} failed`);
+  const users = (opts.users ?? ['user1']).map((u) => `${u}@example.test:${hash}::::::`).join('\n');
   writeFileSync(join(dir, 'users'), users + '\n');
   const conf = join(dir, 'dovecot.conf');
   writeFileSync(
@@ -75,7 +82,7 @@ default_client_limit = 4000
 default_process_limit = 2000
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${dir}/users
+  args = username_format=%u ${dir}/users
 }
 userdb {
   driver = static
