@@ -7,6 +7,7 @@ import type { Argument, CommandNode, Position, TestNode } from './ast.js';
 import { comparatorCapability, getComparator, RELATIONS } from './comparators.js';
 import type { ArgKind, CommandDef, CompileCtx, Extension, TagDef } from './extension.js';
 import { IHAVE_REFUSED } from './extensions/ihave.js';
+import type { PendingInclude } from './extensions/include.js';
 import { parseSource } from './parser.js';
 import { posixRegex } from './regex.js';
 import { buildRegistry, type Registry } from './registry.js';
@@ -138,7 +139,8 @@ class Compiler implements CompileCtx {
     // Pigeonhole's limits: 64 characters per name element, 255 declared variables per script.
     if (name.split('.').some((el) => el.length > 64)) return `variable name '${name}' is too long`;
     const dot = name.indexOf('.');
-    if (dot < 0 && assign) {
+    const globals = this.state.get('globalVariables') as Set<string> | undefined;
+    if (dot < 0 && assign && !globals?.has(name)) {
       const declared = (this.state.get('declaredVariables') as Set<string> | undefined) ?? new Set<string>();
       this.state.set('declaredVariables', declared);
       if (!declared.has(name)) {
@@ -649,6 +651,50 @@ function describeArg(a: Argument): string {
 
 export { MATCH_GROUP };
 
+/**
+ * Compile-time include resolution, after the script validated (Pigeonhole does it while
+ * generating code): in order, each included script is checked for circularity, nesting depth
+ * and the total number of included scripts, then compiled once with the same loader. The first
+ * failure ends it (one error for this script; the nested compile's own errors come first).
+ */
+function resolveIncludes(c: Compiler, options: CompileOptions): void {
+  const chain = options.includeChain ?? [];
+  const included = options.includedScripts ?? new Set<string>();
+  for (const inc of (c.state.get('includes') as PendingInclude[] | undefined) ?? []) {
+    const key = `${inc.location}:${inc.name}`;
+    if (chain.length >= c.limits.maxIncludeDepth) {
+      c.error(inc.pos, `cannot nest includes deeper than ${c.limits.maxIncludeDepth} levels`);
+      return;
+    }
+    if (!inc.once && chain.includes(key)) {
+      c.error(inc.pos, 'circular include');
+      return;
+    }
+    if (included.has(key)) continue;
+    if (included.size >= c.limits.maxIncludes) {
+      c.error(
+        inc.pos,
+        `failed to include script '${inc.name}': no more than ${c.limits.maxIncludes} includes allowed`,
+      );
+      return;
+    }
+    included.add(key);
+    const r = compile(inc.source, {
+      ...options,
+      name: inc.name,
+      isIncluded: true,
+      includeChain: [...chain, key],
+      includedScripts: included,
+    });
+    if (!r.ok) {
+      for (const e of r.errors)
+        c.errors.push({ ...e, message: `included script '${inc.name}': ${e.message}` });
+      c.error(inc.pos, `failed to compile included script '${inc.name}'`);
+      return;
+    }
+  }
+}
+
 /** Compile a Sieve script. */
 export function compile(source: string, options: CompileOptions = {}): CompileResult {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -665,6 +711,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   // Like Pigeonhole, a script that does not parse is not validated.
   const body: CNode[] = parsed.valid ? c.block(parsed.commands, true) : [];
   if (parsed.valid) c.finishTop();
+  if (!c.errors.length && options.includeLoader) resolveIncludes(c, options);
   if (c.errors.length) return { ok: false, errors: c.errors, warnings: c.warnings };
   return {
     ok: true,

@@ -4,7 +4,7 @@
  * and their run-time behaviour (a generator so it can ask the host questions).
  */
 import type { Position } from './ast.js';
-import type { CNode, CValue, SieveEvent, SieveLimits } from './types.js';
+import type { CNode, CValue, CompileOptions, SieveEvent, SieveLimits } from './types.js';
 import type { Runtime } from './runtime/runtime.js';
 
 export type ArgKind = 'string' | 'strings' | 'number';
@@ -32,6 +32,7 @@ export interface CompileCtx {
   readonly name: string;
   /** Effective limits (defaults merged with the compile options). */
   readonly limits: SieveLimits;
+  readonly options: CompileOptions;
 }
 
 export type RunResult = Generator<SieveEvent, boolean, unknown>;

@@ -265,4 +265,15 @@ export interface CompileOptions {
   readonly extensions?: readonly Extension[];
   /** Pass the same extensions to `run` that were used to compile. */
   readonly isIncluded?: boolean;
+  /**
+   * Resolves `include` at compile time, as Pigeonhole does: returns the included script's
+   * source, or null when it does not exist. With it, a missing (non-optional) script, a
+   * circular include, too deep nesting, too many included scripts and an included script that
+   * does not compile are compile errors. Without it, includes are resolved at run time only.
+   */
+  readonly includeLoader?: (location: 'personal' | 'global', name: string) => string | null;
+  /** Internal (nested include compiles): the scripts being compiled, outermost first. */
+  readonly includeChain?: readonly string[];
+  /** Internal (nested include compiles): scripts already included anywhere in this compile. */
+  readonly includedScripts?: Set<string>;
 }

@@ -1,4 +1,5 @@
 /** include (RFC 6609): include, return, global. The host loads scripts; we run them here. */
+import type { Position } from '../ast.js';
 import type { Extension } from '../extension.js';
 import type { IncludeAnswer } from '../types.js';
 import { ReturnSignal, type Runtime } from '../runtime/runtime.js';
@@ -16,6 +17,15 @@ function state(rt: Runtime): IncludeState {
     rt.state.set('include', s);
   }
   return s;
+}
+
+/** An include found while validating, compiled after validation (Pigeonhole's generator). */
+export interface PendingInclude {
+  readonly pos: Position;
+  readonly location: 'personal' | 'global';
+  readonly name: string;
+  readonly once: boolean;
+  readonly source: string;
 }
 
 export function validScriptName(n: string): boolean {
@@ -38,8 +48,23 @@ export const includeExtension: Extension = {
       positional: ['string'],
       validate(node, cc, pos) {
         const n = cc.literal(node.args[0]);
-        if (n === undefined) cc.error(pos, 'include: script name must be a constant string');
-        else if (!validScriptName(n)) cc.error(pos, `include: invalid script name '${n}'`);
+        if (n === undefined) return cc.error(pos, 'include: script name must be a constant string');
+        if (!validScriptName(n)) return cc.error(pos, `include: invalid script name '${n}'`);
+        const loader = cc.options.includeLoader;
+        if (!loader) return undefined;
+        // Compile-time resolution (Pigeonhole): the script must exist now; it is compiled once
+        // this script validated (see `resolveIncludes` in the compiler).
+        const location = node.tags['global'] !== undefined ? 'global' : 'personal';
+        const optional = node.tags['optional'] !== undefined;
+        const source = loader(location, n);
+        if (source === null) {
+          if (!optional) cc.error(pos, `included ${location} script '${n}' does not exist`);
+          return undefined;
+        }
+        const list = (cc.state.get('includes') as PendingInclude[] | undefined) ?? [];
+        cc.state.set('includes', list);
+        list.push({ pos, location, name: n, once: node.tags['once'] !== undefined, source });
+        return undefined;
       },
       *run(rt, node) {
         const name = rt.expandOne(node.args[0]);
@@ -89,10 +114,22 @@ export const includeExtension: Extension = {
       validate(node, cc, pos) {
         if (!cc.has('variables')) cc.error(pos, 'the global command requires the variables extension');
         const names = node.args[0];
+        const locals = cc.state.get('declaredVariables') as Set<string> | undefined;
+        const globals = (cc.state.get('globalVariables') as Set<string> | undefined) ?? new Set<string>();
+        cc.state.set('globalVariables', globals);
         if (Array.isArray(names))
-          for (const n of names)
-            if (typeof n !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
+          for (const n of names) {
+            if (typeof n !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) {
               cc.error(pos, `invalid variable name '${String(n)}' for global`);
+              continue;
+            }
+            const l = n.toLowerCase();
+            if (locals?.has(l) && !globals.has(l)) {
+              cc.error(pos, `declaration of global variable '${n}' clashes with local variable of same name`);
+              continue;
+            }
+            globals.add(l);
+          }
       },
       // eslint-disable-next-line require-yield
       *run(rt, node) {

@@ -79,6 +79,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name,
       extensions: [ext],
       limits: st.options.limits ?? {},
+      includeLoader: st.includeLoader,
     });
     if (!r.ok) {
       st.errors.push(...r.errors.map((e) => e.message));
@@ -549,6 +550,9 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
     const prevDir = rt.state.get('testsuite.dir');
     rt.state.set('testsuite.dir', dir);
     const before = rt.errors.length;
+    // A sub-script is its own execution: it starts with no global variables.
+    const globals = new Map(rt.globals);
+    rt.globals.clear();
     try {
       yield* rt.execScript(script);
       return true;
@@ -561,6 +565,8 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       }
       throw e;
     } finally {
+      rt.globals.clear();
+      for (const [k, v] of globals) rt.globals.set(k, v);
       st.errors.push(...rt.errors.slice(before).map((x) => x.message));
       rt.state.set('testsuite.dir', prevDir);
     }

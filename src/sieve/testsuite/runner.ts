@@ -60,6 +60,7 @@ export function runTestsuiteFile(file: string, io: TestsuiteIO, expectFailure = 
   const compiled = compile(source, {
     name: posix.basename(file).replace(/\.svtest(\.in)?$/, ''),
     extensions: [ext],
+    includeLoader: st.includeLoader,
   });
   if (!compiled.ok) {
     const blocks = Math.max(1, countBlocks(source));

@@ -45,6 +45,13 @@ export class TestsuiteState {
     this.reload();
   }
 
+  /** Script storages for `include` (README §1): `included/` and `included-global/` beside the test. */
+  readonly includeLoader = (location: 'personal' | 'global', name: string): string | null => {
+    const sub = location === 'global' ? 'included-global' : 'included';
+    const src = this.io.readFile(`${this.dir}/${sub}/${name}.sieve`);
+    return src ? Buffer.from(src).toString('utf8') : null;
+  };
+
   get(name: string): string | undefined {
     return this.config.get(name);
   }
