@@ -243,11 +243,23 @@ export class Runtime {
     this.implicitKeep = false;
   }
 
+  /**
+   * How many leading actions of the result the host already executed (multiscript: earlier
+   * scripts' actions); later actions do not conflict with them.
+   */
+  executedActions = 0;
+
   /** Restore the implicit keep (testsuite result reset). */
   resetResult(): void {
     this.actions = [];
     this.implicitKeep = true;
     this.failed = false;
+    this.executedActions = 0;
+  }
+
+  /** A new script starts on the same result (multiscript): its implicit keep is in effect again. */
+  restoreImplicitKeep(): void {
+    this.implicitKeep = true;
   }
 
   get resultActions(): readonly SieveAction[] {
@@ -269,7 +281,14 @@ export class Runtime {
       a.type === 'keep' || (a.type === 'fileinto' && a.mailbox.toUpperCase() === 'INBOX' && !a.create);
     const delivers = (a: SieveAction): boolean =>
       a.type === 'keep' || a.type === 'fileinto' || a.type === 'redirect';
-    for (const other of this.actions) {
+    for (const [i, other] of this.actions.entries()) {
+      // Actions a host already carried out (a multiscript run, Pigeonhole's exec_seq) no longer
+      // conflict: a reject after an executed delivery stands, a second reject is dropped.
+      if (i < this.executedActions) {
+        if (action.type === 'reject' && other.type === 'reject') return;
+        if (action.type === 'vacation' && other.type === 'vacation') return;
+        continue;
+      }
       if (action.type === 'reject' || other.type === 'reject') {
         const o = action.type === 'reject' ? other : action;
         if (o.type === 'reject') this.fail('duplicate reject/ereject action not allowed');
@@ -307,7 +326,19 @@ export class Runtime {
           });
         }
         if (!('copy' in action && action.copy) && 'copy' in merged) Object.assign(merged, { copy: false });
-        this.actions[existing] = merged;
+        // A keep takes over an earlier fileinto "INBOX" (Pigeonhole turns that action into the keep).
+        if (action.type === 'keep' && o.type === 'fileinto') {
+          const {
+            mailbox: _m,
+            copy: _c,
+            create: _cr,
+            specialUse: _su,
+            ...rest
+          } = merged as ResultAction & {
+            type: 'fileinto';
+          };
+          this.actions[existing] = { ...rest, type: 'keep' } as ResultAction;
+        } else this.actions[existing] = merged;
       }
       if (this.cancels(action)) this.implicitKeep = false;
       return;

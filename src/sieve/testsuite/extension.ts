@@ -5,7 +5,13 @@
 import { posix } from 'node:path';
 import { compile } from '../compiler.js';
 import type { CommandDef, Extension } from '../extension.js';
-import { flattenAddresses, parseAddressList, parseAddrSpec, parseSmtpPath } from '../../mime/index.js';
+import {
+  flattenAddresses,
+  parseAddressList,
+  parseAddrSpec,
+  parseSmtpPath,
+  type MimePart,
+} from '../../mime/index.js';
 import { matchSpec, matchValues } from '../runtime/match.js';
 import { SieveMessage } from '../runtime/message.js';
 import { ReturnSignal, SieveRuntimeFailure, StopSignal, type Runtime } from '../runtime/runtime.js';
@@ -46,6 +52,17 @@ export function loadMessage(rt: Runtime, raw: Uint8Array | string): void {
 function validMailboxName(name: string): boolean {
   if (name === '' || name.includes('/') || name.includes('\uFFFD') || /[\x00-\x1f]/.test(name)) return false;
   return !name.split('.').some((p) => p === '');
+}
+
+/** INBOX is case-insensitive, also as the first level of a hierarchical name ("Inbox.Junk"). */
+export function mailboxName(name: string): string {
+  return /^inbox(\.|$)/i.test(name) ? `INBOX${name.slice(5)}` : name;
+}
+
+/** Whether any part is a Content-Disposition: attachment (Dovecot's attachment detection). */
+function hasAttachment(part: MimePart): boolean {
+  if (part.disposition?.type.toLowerCase() === 'attachment') return true;
+  return part.children.some(hasAttachment) || (part.message ? hasAttachment(part.message) : false);
 }
 
 /** The message as it would be delivered, with editheader changes. */
@@ -97,8 +114,8 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
     flags: readonly string[] | undefined,
     raw: Uint8Array,
   ): boolean {
+    mailbox = mailboxName(mailbox);
     let box = st.mailboxes.get(mailbox);
-    if (!box && mailbox.toUpperCase() === 'INBOX') box = st.mailboxes.get('INBOX');
     if (!box) {
       if (!validMailboxName(mailbox)) {
         st.errors.push(`failed to store into mailbox '${mailbox}': invalid mailbox name`);
@@ -111,11 +128,16 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       box = [];
       st.mailboxes.set(mailbox, box);
     }
-    box.push({ raw, flags: [...(flags ?? (rt.has('imap4flags') ? rt.flags : []))] });
+    const stored = [...(flags ?? (rt.has('imap4flags') ? rt.flags : []))];
+    // Dovecot's mail store adds an attachment keyword on save (mail_attachment_detection_options
+    // = add-flags, its default since 2.4); the imap4flags tests count it.
+    const kw = hasAttachment(new SieveMessage(raw).root) ? '$HasAttachment' : '$HasNoAttachment';
+    if (!stored.some((f) => f.toLowerCase() === kw.toLowerCase())) stored.push(kw);
+    box.push({ raw, flags: stored });
     return true;
   }
 
-  function executeResult(rt: Runtime): boolean {
+  function executeResult(rt: Runtime, implicitKeep = true): boolean {
     const actions = rt.resultActions;
     const send = (m: OutgoingMessage): void => {
       st.smtp.push(m);
@@ -205,7 +227,8 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
           break;
       }
     }
-    if (rt.keepInEffect && !st.implicitKeepDone) {
+    rt.executedActions = st.executed;
+    if (implicitKeep && rt.keepInEffect && !st.implicitKeepDone) {
       st.implicitKeepDone = true;
       if (
         !store(
@@ -361,9 +384,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
         const index = node.args[0] as number;
         if (node.tags['folder'] !== undefined) {
           const folder = rt.expandOne(node.tags['folder']);
-          const box =
-            st.mailboxes.get(folder) ??
-            (folder.toUpperCase() === 'INBOX' ? st.mailboxes.get('INBOX') : undefined);
+          const box = st.mailboxes.get(mailboxName(folder));
           if (!box) {
             loadMessage(rt, DEFAULT_MESSAGE);
             return hybridFail(node, false, `no message in folder '${folder}' with index ${index}`);
@@ -397,7 +418,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       // eslint-disable-next-line require-yield
       *run(rt, node) {
         const name = rt.expandOne(node.args[0]);
-        if (!st.mailboxes.has(name)) st.mailboxes.set(name, []);
+        if (!st.mailboxes.has(mailboxName(name))) st.mailboxes.set(mailboxName(name), []);
         return true;
       },
     },
@@ -470,18 +491,24 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       kind: 'test',
       positional: ['strings'],
       *run(rt, node) {
+        // Pigeonhole's multiscript: the scripts share one result and the imap4flags flags; after
+        // each script its actions are executed; a script that cancels the implicit keep ends
+        // the sequence; the implicit keep is executed once, at the end.
         st.errors = [];
+        resetResult(rt);
         let ok = true;
         for (const path of rt.expand(node.args[0])) {
           const r = compileAt(path, currentDir(rt));
-          if (!r.script) return false;
-          resetResult(rt);
-          st.smtp = st.smtp.slice();
+          if (!r.script) {
+            ok = false;
+            break;
+          }
+          rt.restoreImplicitKeep();
           if (!(yield* runSub(rt, r.script, r.dir))) ok = false;
-          const keep = rt.keepInEffect;
-          if (!executeResult(rt)) ok = false;
-          if (!keep) break;
+          if (!executeResult(rt, false)) ok = false;
+          if (!rt.keepInEffect) break;
         }
+        if (!executeResult(rt, true)) ok = false;
         return ok;
       },
     },

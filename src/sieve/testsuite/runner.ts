@@ -8,7 +8,7 @@ import { tokenize } from '../lexer.js';
 import { createRuntime, execute } from '../runtime/run.js';
 import { SieveMessage } from '../runtime/message.js';
 import type { IncludeAnswer, SieveEvent } from '../types.js';
-import { createTestsuiteExtension, deriveEnvelope, TestFailSignal } from './extension.js';
+import { createTestsuiteExtension, deriveEnvelope, mailboxName, TestFailSignal } from './extension.js';
 import { DEFAULT_MESSAGE, TestsuiteState, type TestsuiteIO } from './state.js';
 
 export type { TestsuiteIO };
@@ -87,7 +87,7 @@ export function runTestsuiteFile(file: string, io: TestsuiteIO, expectFailure = 
   const answer = (ev: SieveEvent): unknown => {
     switch (ev.type) {
       case 'mailbox-exists':
-        return st.mailboxes.has(ev.mailbox) || ev.mailbox.toUpperCase() === 'INBOX';
+        return st.mailboxes.has(mailboxName(ev.mailbox));
       case 'special-use-exists':
         return false;
       case 'duplicate': {
