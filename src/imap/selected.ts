@@ -5,6 +5,7 @@ import type { Core } from '../core/context.js';
 import type { MailboxRecord, MessageRecord } from '../store/ports.js';
 import { loadMessages } from '../core/mailbox/messages.js';
 import { claimRecent, recentMarker } from '../core/mailbox/recent.js';
+import { mailboxKeywords } from '../core/mailbox/keywords.js';
 import { SeqMap } from './seq-map.js';
 import { dropFromContexts, refreshContexts, type SearchContext } from './search-context.js';
 import { formatSequenceSet } from './proto/sequence.js';
@@ -37,6 +38,8 @@ export class SelectedMailbox {
   gone = false;
   /** UID ranges (lo, hi] that are \Recent in this session (RFC 3501 §2.3.2). */
   private readonly recentRanges: Array<[number, number]> = [];
+  /** The RECENT count this client was last told. */
+  announcedRecent = 0;
 
   constructor(
     private readonly core: Core,
@@ -54,6 +57,7 @@ export class SelectedMailbox {
     const fresh = (await core.store.mail.getMailboxById(box.id)) ?? box;
     const uids = await core.store.mail.listUids(box.id);
     const sel = new SelectedMailbox(core, fresh, readOnly, uids, lastChangeId);
+    for (const k of await mailboxKeywords(core, box.id)) sel.keywords.add(k);
     await sel.takeRecent();
     return sel;
   }
@@ -168,6 +172,10 @@ export class SelectedMailbox {
         }
       }
     }
+    if (this.pendingFlags.size > 0 || this.pendingAppend) {
+      // Keywords another session defined: every session lists the folder's keywords (FLAGS).
+      this.learnKeywords(await mailboxKeywords(this.core, this.box.id), out);
+    }
     if (this.pendingFlags.size > 0) {
       const uids = [...this.pendingFlags].filter((u) => this.map.seqOf(u) > 0 && !this.pendingExpunge.has(u));
       this.pendingFlags.clear();
@@ -191,8 +199,17 @@ export class SelectedMailbox {
       if (this.map.size !== before) {
         await this.takeRecent();
         out.send(`* ${this.map.size} EXISTS`);
-        if (!out.rev2) out.send(`* ${this.recentCount} RECENT`);
+        if (!out.rev2) {
+          this.announcedRecent = this.recentCount;
+          out.send(`* ${this.announcedRecent} RECENT`);
+        }
       }
+    }
+    // The count also falls when recent messages are expunged: say so, as Dovecot does, so the client's
+    // count stays right (RFC 3501 §7.3.2).
+    if (!out.rev2 && this.recentCount !== this.announcedRecent) {
+      this.announcedRecent = this.recentCount;
+      out.send(`* ${this.announcedRecent} RECENT`);
     }
     const fresh = await this.core.store.mail.getMailboxById(this.box.id);
     if (fresh) this.box = fresh;

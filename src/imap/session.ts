@@ -193,7 +193,7 @@ export class ImapSession implements SessionApi {
       // CONDSTORE turned on by use while a mailbox is selected (RFC 7162 §3.1).
       this.send(`* OK [HIGHESTMODSEQ ${this.state.selected.box.highestModseq}] Highest`);
     }
-    if (this.state.kind === 'selected' && !this.closed) {
+    if (this.state.kind === 'selected' && !this.closed && name !== 'LOGOUT') {
       // No EXPUNGE while answering a command that uses sequence numbers (RFC 9051 §7.5.1).
       await this.syncSelected(!spec.usesSeqs || uid);
     }

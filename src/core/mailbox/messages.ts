@@ -2,6 +2,7 @@
 // address's quota kept in step. Protocols address messages by UID; sequence numbers are theirs.
 import type { Core } from '../context.js';
 import { MailError } from '../errors.js';
+import { registerKeywords } from './keywords.js';
 import type { FlagOp, MailboxRecord, MessageRecord, StoreRoles } from '../../store/ports.js';
 
 export interface AppendOptions {
@@ -35,6 +36,7 @@ export async function appendMessage(
   opts: AppendOptions = {},
 ): Promise<AppendResult> {
   const blob = await core.store.blobs.put(raw);
+  await registerKeywords(core, box.id, opts.flags ?? []);
   const message = await core.store.transaction(async (tx) => {
     await checkQuota(tx, box.addressId, blob.size);
     const m = await tx.mail.appendMessage({
@@ -60,6 +62,11 @@ export async function appendMessages(
   const blobs: Array<{ hash: string; size: number }> = [];
   for (const it of items) blobs.push(await core.store.blobs.put(it.raw));
   const total = blobs.reduce((s, b) => s + b.size, 0);
+  await registerKeywords(
+    core,
+    box.id,
+    items.flatMap((it) => it.flags ?? []),
+  );
   const out = await core.store.transaction(async (tx) => {
     await checkQuota(tx, box.addressId, total);
     const rows: MessageRecord[] = [];
@@ -142,6 +149,7 @@ export async function setFlags(
   unchangedSince?: number,
 ): Promise<{ updated: MessageRecord[]; conflicts: number[] }> {
   if (uids.length === 0) return { updated: [], conflicts: [] };
+  if (op !== 'remove') await registerKeywords(core, box.id, flags);
   const r = await core.store.mail.setFlags(box.id, uids, op, dedupe(flags), unchangedSince);
   if (r.updated.length > 0) core.events.mailChanged(box.addressId);
   return r;
@@ -200,6 +208,7 @@ export async function copyMessages(
     await tx.directory.addUsedBytes(to.addressId, bytes);
     return p;
   });
+  await registerKeywords(core, to.id, await keywordsOf(core, to.id, pairs));
   core.events.mailChanged(to.addressId);
   return pairs;
 }
@@ -225,12 +234,25 @@ export async function moveMessages(
     );
     return p;
   });
+  await registerKeywords(core, to.id, await keywordsOf(core, to.id, pairs));
   core.events.mailChanged(to.addressId);
   return pairs;
 }
 
 export async function countDeleted(core: Core, box: MailboxRecord): Promise<number> {
   return (await deletedUids(core, box)).length;
+}
+
+/** Keywords of the copies just made (their rows carry the source's flags). */
+async function keywordsOf(core: Core, mailboxId: number, pairs: Array<[number, number]>): Promise<string[]> {
+  const out = new Set<string>();
+  for (const m of await loadMessages(
+    core,
+    mailboxId,
+    pairs.map(([, n]) => n),
+  ))
+    for (const f of m.flags) if (!f.startsWith('\\')) out.add(f);
+  return [...out];
 }
 
 function dedupe(flags: string[]): string[] {

@@ -30,7 +30,8 @@ export async function handleSelect(ctx: CommandContext): Promise<CommandResult> 
   s.send(sel.flagsLine());
   s.send(`* ${sel.map.size} EXISTS`);
   if (!s.rev2) {
-    s.send(`* ${sel.recentCount} RECENT`);
+    sel.announcedRecent = sel.recentCount;
+    s.send(`* ${sel.announcedRecent} RECENT`);
     if (counts.unseen > 0) {
       for await (const m of iterateMessages(s.core, box.id)) {
         if (!m.flags.includes('\\Seen')) {

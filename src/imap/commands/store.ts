@@ -39,7 +39,7 @@ export async function handleStore(ctx: CommandContext): Promise<CommandResult> {
       text: 'Conditional STORE failed for some messages',
     };
   }
-  if (missing && !ctx.uid)
-    return { status: 'NO', code: 'EXPUNGEISSUED', text: 'Some of the messages no longer exist' };
-  return { status: 'OK', text: 'Store completed' };
+  // Messages another session expunged (not yet announced here) are skipped: there is nothing left to
+  // change, and the EXPUNGE follows at the next chance (RFC 9051 §7.5.1); Dovecot answers OK too.
+  return { status: 'OK', text: missing ? 'Store completed; some messages were expunged' : 'Store completed' };
 }
