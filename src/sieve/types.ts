@@ -272,6 +272,8 @@ export interface CompileOptions {
    * does not compile are compile errors. Without it, includes are resolved at run time only.
    */
   readonly includeLoader?: (location: 'personal' | 'global', name: string) => string | null;
+  /** editheader: a literal addheader value longer than this many bytes is a compile error. */
+  readonly maxHeaderSize?: number;
   /** Internal (nested include compiles): the scripts being compiled, outermost first. */
   readonly includeChain?: readonly string[];
   /** Internal (nested include compiles): scripts already included anywhere in this compile. */

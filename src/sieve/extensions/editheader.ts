@@ -16,9 +16,16 @@ function validValue(v: string): boolean {
   return !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(v);
 }
 
+/**
+ * Pigeonhole's rules: Subject can never be protected; X-Sieve-Redirected-From (our loop
+ * marker) can never be touched; Received and Auto-Submitted (or the host's `protectedHeaders`)
+ * may be added but not deleted; the rest follows the configured forbid-add/forbid-delete lists.
+ */
 function isProtected(rt: Runtime, name: string, op: 'add' | 'delete'): boolean {
   const l = name.toLowerCase();
-  if ((rt.options.protectedHeaders ?? DEFAULT_PROTECTED).includes(l)) return true;
+  if (l === 'x-sieve-redirected-from') return true;
+  if (l === 'subject') return false;
+  if (op === 'delete' && (rt.options.protectedHeaders ?? DEFAULT_PROTECTED).includes(l)) return true;
   const list = op === 'add' ? rt.options.forbidAddHeaders : rt.options.forbidDeleteHeaders;
   return list?.includes(l) ?? false;
 }
@@ -53,6 +60,14 @@ export const editheaderExtension: Extension = {
         const v = cc.literal(node.args[1]);
         if (v !== undefined && !validValue(v))
           cc.error(pos, `addheader command: specified value '${v}' is invalid`);
+        else if (v !== undefined && cc.options.maxHeaderSize !== undefined) {
+          const size = Buffer.byteLength(v, 'utf8');
+          if (size > cc.options.maxHeaderSize)
+            cc.error(
+              pos,
+              `addheader command: specified header value is too large (${size} bytes > ${cc.options.maxHeaderSize})`,
+            );
+        }
       },
       // eslint-disable-next-line require-yield
       *run(rt, node) {

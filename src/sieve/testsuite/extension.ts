@@ -97,6 +97,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       extensions: [ext],
       limits: st.options.limits ?? {},
       includeLoader: st.includeLoader,
+      ...(st.options.maxHeaderSize !== undefined ? { maxHeaderSize: st.options.maxHeaderSize } : {}),
     });
     if (!r.ok) {
       st.errors.push(...r.errors.map((e) => e.message));
@@ -153,14 +154,23 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       return cfg.replace(/^<|>$/g, '');
     };
     const notified = new Set<string>();
+    // When an action fails, Pigeonhole falls back to keeping the original message (no edits),
+    // unless it was kept already.
+    const failureKeep = (): false => {
+      if (!st.implicitKeepDone && !actions.slice(0, st.executed).some((a) => a.type === 'keep')) {
+        st.implicitKeepDone = true;
+        store(rt, 'INBOX', false, [], rt.message.raw);
+      }
+      return false;
+    };
     for (; st.executed < actions.length; st.executed++) {
       const a = actions[st.executed]!;
       switch (a.type) {
         case 'keep':
-          if (!store(rt, 'INBOX', false, a.flags, currentRaw(rt, a.headers))) return false;
+          if (!store(rt, 'INBOX', false, a.flags, currentRaw(rt, a.headers))) return failureKeep();
           break;
         case 'fileinto':
-          if (!store(rt, a.mailbox, a.create, a.flags, currentRaw(rt, a.headers))) return false;
+          if (!store(rt, a.mailbox, a.create, a.flags, currentRaw(rt, a.headers))) return failureKeep();
           break;
         case 'redirect': {
           // Loop protection: a copy we redirected before comes back (Pigeonhole's X-Sieve-Redirected-From).

@@ -107,9 +107,12 @@ export class TestsuiteState {
     o.limits = limits;
     const forbidAdd: string[] = [];
     const forbidDelete: string[] = [];
+    // Only the headers named in the `sieve_editheader_header` list are configured (a filter's
+    // settings stay in the config when its name leaves the list, but no longer apply).
+    const listed = new Set((this.get('sieve_editheader_header') ?? '').split(/\s+/).filter(Boolean));
     for (const [k, v] of this.config) {
       const m = /^sieve_editheader_header\/([^/]+)\/(forbid_add|forbid_delete)$/.exec(k);
-      if (!m || !/^(yes|true|1)$/i.test(v)) continue;
+      if (!m || !listed.has(m[1]!) || !/^(yes|true|1)$/i.test(v)) continue;
       const name = (this.get(`sieve_editheader_header/${m[1]}/name`) ?? m[1]!).toLowerCase();
       (m[2] === 'forbid_add' ? forbidAdd : forbidDelete).push(name);
     }
