@@ -115,19 +115,23 @@ export function guard<T>(target: string, input: Buffer, fn: () => T): T {
   }
 }
 
+/**
+ * For targets with state (a running server), the first failing input is kept, not the smallest: once
+ * the server is down every shrunk input "fails" too.
+ */
 export async function guardAsync<T>(target: string, input: Buffer, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    remember(target, input);
+    remember(target, input, true);
     throw e;
   }
 }
 
-function remember(target: string, input: Buffer): void {
+function remember(target: string, input: Buffer, keepFirst = false): void {
   if (process.env.MAILSTEAD_FUZZ_RECORD !== '1') return;
   const old = smallestFailure.get(target);
-  if (!old || input.length < old.length) smallestFailure.set(target, Buffer.from(input));
+  if (!old || (!keepFirst && input.length < old.length)) smallestFailure.set(target, Buffer.from(input));
   if (smallestFailure.size === 1 && !old) process.once('exit', writeFailures);
 }
 
