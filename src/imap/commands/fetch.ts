@@ -136,10 +136,10 @@ async function writeMessage(
         parts.push(`ENVELOPE ${formatEnvelope(root!.headers, s.utf8)}`);
         break;
       case 'body':
-        parts.push(`BODY ${formatBodyStructure(root!, false, s.utf8)}`);
+        parts.push(`BODY ${formatBodyStructure(root!, false, s.utf8, raw!)}`);
         break;
       case 'bodystructure':
-        parts.push(`BODYSTRUCTURE ${formatBodyStructure(root!, true, s.utf8)}`);
+        parts.push(`BODYSTRUCTURE ${formatBodyStructure(root!, true, s.utf8, raw!)}`);
         break;
       case 'binary.size': {
         const b = binaryBytes(raw!, root!, it.section.path);
