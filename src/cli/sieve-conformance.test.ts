@@ -12,7 +12,7 @@ const shared = resolve(repoRoot, '..', 'shared', 'conformance', 'sieve');
 
 // Figures from test/conformance/PIGEONHOLE.md; raise them when conformance improves.
 const DIFFERENTIAL_PASS = 127;
-const PIGEONHOLE_MIN_PASS = 606;
+const PIGEONHOLE_MIN_PASS = 607;
 
 function requireShared(): void {
   assert.ok(

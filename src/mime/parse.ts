@@ -146,7 +146,8 @@ function parsePart(
   const prefix = partNumber ? `${partNumber}.` : '';
   if (contentType.type === 'multipart') {
     const boundary = contentType.params['boundary'];
-    if (!boundary) return { ...base, children: [] };
+    // An empty boundary parameter still delimits (lines of just "--"), as in Dovecot's parser.
+    if (boundary === undefined) return { ...base, children: [] };
     const split = splitMultipart(ctx, bodyStart, end, boundary, outer);
     const inner = [...outer, Buffer.from(`--${boundary}`, 'latin1')];
     const childType = contentType.subtype === 'digest' ? 'message/rfc822' : 'text/plain';

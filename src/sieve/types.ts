@@ -63,6 +63,11 @@ export interface SieveLimits {
   readonly maxNotifications: number;
   /** Interpreter steps (commands + tests + match attempts) before the script is aborted. */
   readonly maxSteps: number;
+  /**
+   * Wall-clock seconds one execution may take before it is aborted (Pigeonhole's
+   * sieve_max_cpu_time); checked between interpreter steps. 0 = no limit.
+   */
+  readonly maxCpuTime: number;
   readonly maxIncludeDepth: number;
   readonly maxIncludes: number;
   readonly maxVariables: number;
@@ -79,6 +84,7 @@ export const DEFAULT_LIMITS: SieveLimits = {
   maxRedirects: 4,
   maxNotifications: 12,
   maxSteps: 1_000_000,
+  maxCpuTime: 30,
   maxIncludeDepth: 10,
   maxIncludes: 255,
   maxVariables: 255,

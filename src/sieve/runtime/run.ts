@@ -21,6 +21,7 @@ export function* execute(
   script: CompiledScript,
 ): Generator<SieveEvent, 'ok' | 'error', unknown> {
   rt.topRequires = new Set([...rt.topRequires, ...script.requires]);
+  rt.clockStart = Date.now();
   try {
     yield* rt.execScript(script);
     return 'ok';

@@ -87,9 +87,18 @@ export class Runtime {
     return this.limitsCache!.limits;
   }
 
+  /** When the current execution started (Date.now()), for the `maxCpuTime` limit. */
+  clockStart = Date.now();
+
   step(n = 1): void {
     this.steps += n;
     if (this.steps > this.limits.maxSteps) this.fail('execution exceeded CPU time limit');
+    // Reading the clock on every 16th step keeps the check cheap; a step is at most one match.
+    if ((this.steps & 15) < n || n >= 16) {
+      const max = this.limits.maxCpuTime;
+      if (max > 0 && Date.now() - this.clockStart > max * 1000)
+        this.fail(`execution exceeded CPU time limit of ${max} seconds`);
+    }
   }
 
   fail(message: string): never {

@@ -590,6 +590,10 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
     // A sub-script is its own execution: it starts with no global variables.
     const globals = new Map(rt.globals);
     rt.globals.clear();
+    // ... and its own CPU time budget; its time does not count against the test file's.
+    const clock = rt.clockStart;
+    const started = Date.now();
+    rt.clockStart = started;
     try {
       yield* rt.execScript(script);
       return true;
@@ -602,6 +606,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       }
       throw e;
     } finally {
+      rt.clockStart = clock + (Date.now() - started);
       rt.globals.clear();
       for (const [k, v] of globals) rt.globals.set(k, v);
       st.errors.push(...rt.errors.slice(before).map((x) => x.message));

@@ -103,7 +103,7 @@ export class TestsuiteState {
     const notif = num('sieve_notify_max_notifications');
     if (notif !== undefined) limits['maxNotifications'] = notif;
     const cpu = num('sieve_max_cpu_time');
-    if (cpu !== undefined) limits['maxSteps'] = cpu * 200_000;
+    if (cpu !== undefined) limits['maxCpuTime'] = cpu;
     o.limits = limits;
     const forbidAdd: string[] = [];
     const forbidDelete: string[] = [];
