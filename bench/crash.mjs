@@ -162,6 +162,6 @@ export async function run(argv) {
     console.error(`FAIL: ${v.missingIds.join(', ')} quota: ${v.quotaOff.join(', ')}`);
     console.error(`server dir kept: ${srv.dir}`);
     process.exitCode = 1;
-  }
+  } else await srv.cleanup();
   return res;
 }

@@ -145,7 +145,7 @@ export async function run(argv) {
   } finally {
     for (const k of Object.keys(idle)) idle[k].close();
     for (const k of Object.keys(appender)) for (const c of Object.values(appender[k])) c.destroy();
-    await ms.stop();
+    await ms.cleanup();
     await pf.stop();
     await dc.stop();
   }

@@ -214,7 +214,7 @@ export async function run(argv) {
       `Big mailbox setup (untimed in the table): Mailstead filled by MULTIAPPEND in batches of 500 (identical 2 kB bodies, stored once by the content-addressed blob store) in ${fmt(fillMs)} s; Dovecot's maildir files written directly, its first SELECT (index build) took ${fmt(dcIndex)} s. Session errors: Mailstead ${sMs.errors}, Dovecot ${sDc.errors}.`,
     ]);
   } finally {
-    await ms.stop();
+    await ms.cleanup();
     await dc.stop();
   }
 }

@@ -176,6 +176,11 @@ export async function mailstead(opts = {}) {
       clearTimeout(t);
     },
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    /** Stops the server and removes its directory (not when the caller keeps it for a failure). */
+    async cleanup() {
+      await srv.stop();
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
   };
   return srv;
 }

@@ -136,7 +136,7 @@ export async function run(argv) {
     ]);
     return { m, p, ratio, ratioE2e };
   } finally {
-    await ms.stop();
+    await ms.cleanup();
     await pf.stop();
     await dc.stop();
   }
