@@ -45,124 +45,129 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
   };
 
   const make = (mode: Mode, secure: boolean): SMTPServer =>
-    createLibraryServer({
-      name: opts.hostname,
-      banner: 'Mailstead ESMTP',
-      secure,
-      key: opts.tls.key,
-      cert: opts.tls.cert,
-      size: opts.maxMessageSize,
-      authMethods: ['PLAIN', 'LOGIN'],
-      authOptional: mode === 'mx',
-      disabledCommands: mode === 'mx' ? ['AUTH'] : [],
-      allowInsecureAuth: false,
-      hideREQUIRETLS: true,
-      hideENHANCEDSTATUSCODES: false,
-      hideDSN: false,
-      socketTimeout: opts.idleTimeoutMs,
-      closeTimeout: 5_000,
-      maxAllowedUnauthenticatedCommands: mode === 'mx' ? false : 20,
-      logger: false,
-      // no PTR lookups: they leak every client address to the resolver and slow the greeting
-      disableReverseLookup: true,
-      onConnect(session, cb) {
-        isBanned(core, session.remoteAddress).then(
-          (banned) =>
-            cb(
-              banned
-                ? smtpError(554, '5.7.1', 'Your address is banned after repeated failed logins; try later')
-                : undefined,
-            ),
-          () => cb(),
-        );
-      },
-      onAuth(auth: SMTPServerAuthentication, session, cb) {
-        if (mode !== 'submission') return cb(smtpError(503, '5.5.1', 'AUTH not available here'));
-        authenticate(core, {
-          username: auth.username ?? '',
-          password: auth.password ?? '',
-          protocol: 'smtp',
-          remoteIp: session.remoteAddress,
-          secure: session.secure,
-        }).then(
-          (r) => {
-            if (!r.ok) {
-              if (r.reason === 'insecure')
-                return cb(smtpError(538, '5.7.11', 'Encryption required: use STARTTLS first'));
-              if (r.reason === 'banned')
-                return cb(smtpError(454, '4.7.0', 'Too many failed logins; try later'));
-              if (r.reason === 'disabled') return cb(smtpError(535, '5.7.8', 'Account disabled'));
-              return cb(smtpError(535, '5.7.8', 'Authentication credentials invalid'));
-            }
-            stateOf(session, mode).account = r.account;
-            cb(null, { user: r.account.address });
-          },
-          (err: unknown) => {
-            core.log.error({ err }, 'smtp auth failed');
-            cb(smtpError(454, '4.7.0', 'Temporary authentication failure'));
-          },
-        );
-      },
-      onMailFrom(address: SMTPServerAddress, session, cb) {
-        const st = stateOf(session, mode);
-        st.recipients.clear();
-        st.rcptCount = 0;
-        if (mode === 'submission') {
-          if (!st.account || !session.user) return cb(smtpError(530, '5.7.0', 'Authentication required'));
-          if (address.address === '')
-            return cb(smtpError(553, '5.7.1', 'The null sender is not allowed for submission'));
-          maySendAs(core, st.account, address.address).then(
-            (ok) =>
+    createLibraryServer(
+      {
+        name: opts.hostname,
+        banner: 'Mailstead ESMTP',
+        secure,
+        key: opts.tls.key,
+        cert: opts.tls.cert,
+        size: opts.maxMessageSize,
+        authMethods: ['PLAIN', 'LOGIN'],
+        authOptional: mode === 'mx',
+        disabledCommands: mode === 'mx' ? ['AUTH'] : [],
+        allowInsecureAuth: false,
+        hideREQUIRETLS: true,
+        hideENHANCEDSTATUSCODES: false,
+        hideDSN: false,
+        socketTimeout: opts.idleTimeoutMs,
+        closeTimeout: 5_000,
+        maxAllowedUnauthenticatedCommands: mode === 'mx' ? false : 20,
+        logger: false,
+        // no PTR lookups: they leak every client address to the resolver and slow the greeting
+        disableReverseLookup: true,
+        onConnect(session, cb) {
+          isBanned(core, session.remoteAddress).then(
+            (banned) =>
               cb(
-                ok
-                  ? undefined
-                  : smtpError(553, '5.7.1', `Sender address rejected: not owned by ${st.account!.address}`),
+                banned
+                  ? smtpError(554, '5.7.1', 'Your address is banned after repeated failed logins; try later')
+                  : undefined,
               ),
+            () => cb(),
+          );
+        },
+        onAuth(auth: SMTPServerAuthentication, session, cb) {
+          if (mode !== 'submission') return cb(smtpError(503, '5.5.1', 'AUTH not available here'));
+          authenticate(core, {
+            username: auth.username ?? '',
+            password: auth.password ?? '',
+            protocol: 'smtp',
+            remoteIp: session.remoteAddress,
+            secure: session.secure,
+          }).then(
+            (r) => {
+              if (!r.ok) {
+                if (r.reason === 'insecure')
+                  return cb(smtpError(538, '5.7.11', 'Encryption required: use STARTTLS first'));
+                if (r.reason === 'banned')
+                  return cb(smtpError(454, '4.7.0', 'Too many failed logins; try later'));
+                if (r.reason === 'disabled') return cb(smtpError(535, '5.7.8', 'Account disabled'));
+                return cb(smtpError(535, '5.7.8', 'Authentication credentials invalid'));
+              }
+              stateOf(session, mode).account = r.account;
+              cb(null, { user: r.account.address });
+            },
             (err: unknown) => {
-              core.log.error({ err }, 'sender check failed');
+              core.log.error({ err }, 'smtp auth failed');
+              cb(smtpError(454, '4.7.0', 'Temporary authentication failure'));
+            },
+          );
+        },
+        onMailFrom(address: SMTPServerAddress, session, cb) {
+          const st = stateOf(session, mode);
+          st.recipients.clear();
+          st.rcptCount = 0;
+          if (mode === 'submission') {
+            if (!st.account || !session.user) return cb(smtpError(530, '5.7.0', 'Authentication required'));
+            if (address.address === '')
+              return cb(smtpError(553, '5.7.1', 'The null sender is not allowed for submission'));
+            maySendAs(core, st.account, address.address).then(
+              (ok) =>
+                cb(
+                  ok
+                    ? undefined
+                    : smtpError(553, '5.7.1', `Sender address rejected: not owned by ${st.account!.address}`),
+                ),
+              (err: unknown) => {
+                core.log.error({ err }, 'sender check failed');
+                cb(smtpError(451, '4.3.0', 'Temporary failure, try again'));
+              },
+            );
+            return;
+          }
+          cb();
+        },
+        onRcptTo(address: SMTPServerAddress, session, cb) {
+          const st = stateOf(session, mode);
+          if (session.envelope.rcptTo.length >= opts.maxRecipients)
+            return cb(smtpError(452, '4.5.3', `Too many recipients (at most ${opts.maxRecipients})`));
+          onRcpt(core, st, address.address).then(
+            (err) => cb(err),
+            (err: unknown) => {
+              core.log.error({ err }, 'recipient check failed');
               cb(smtpError(451, '4.3.0', 'Temporary failure, try again'));
             },
           );
-          return;
-        }
-        cb();
+        },
+        onData(stream: SMTPServerDataStream, session, cb) {
+          const st = stateOf(session, mode);
+          readMessage(stream)
+            .then(async (raw) => {
+              if (stream.sizeExceeded)
+                throw smtpError(552, '5.3.4', `Message too big (at most ${opts.maxMessageSize} bytes)`);
+              const ctx = { core, opts, session, state: st, raw };
+              return mode === 'mx' ? handleMxData(ctx) : handleSubmissionData(ctx);
+            })
+            .then(
+              (reply) => cb(null, reply),
+              (err: Error & { responseCode?: number }) => {
+                if (!err.responseCode) {
+                  core.log.error({ err }, 'message processing failed');
+                  return cb(
+                    smtpError(451, '4.3.0', 'Temporary failure while storing the message; try again'),
+                  );
+                }
+                cb(err);
+              },
+            );
+        },
+        onClose(session) {
+          states.delete(session.id);
+        },
       },
-      onRcptTo(address: SMTPServerAddress, session, cb) {
-        const st = stateOf(session, mode);
-        if (session.envelope.rcptTo.length >= opts.maxRecipients)
-          return cb(smtpError(452, '4.5.3', `Too many recipients (at most ${opts.maxRecipients})`));
-        onRcpt(core, st, address.address).then(
-          (err) => cb(err),
-          (err: unknown) => {
-            core.log.error({ err }, 'recipient check failed');
-            cb(smtpError(451, '4.3.0', 'Temporary failure, try again'));
-          },
-        );
-      },
-      onData(stream: SMTPServerDataStream, session, cb) {
-        const st = stateOf(session, mode);
-        readMessage(stream)
-          .then(async (raw) => {
-            if (stream.sizeExceeded)
-              throw smtpError(552, '5.3.4', `Message too big (at most ${opts.maxMessageSize} bytes)`);
-            const ctx = { core, opts, session, state: st, raw };
-            return mode === 'mx' ? handleMxData(ctx) : handleSubmissionData(ctx);
-          })
-          .then(
-            (reply) => cb(null, reply),
-            (err: Error & { responseCode?: number }) => {
-              if (!err.responseCode) {
-                core.log.error({ err }, 'message processing failed');
-                return cb(smtpError(451, '4.3.0', 'Temporary failure while storing the message; try again'));
-              }
-              cb(err);
-            },
-          );
-      },
-      onClose(session) {
-        states.delete(session.id);
-      },
-    });
+      (err) => core.log.info({ err: err.message, mode }, 'smtp connection error'),
+    );
 
   const mx = make('mx', false);
   const submission = make('submission', false);

@@ -15,8 +15,15 @@ interface LibConnection {
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
-export function createLibraryServer(options: SMTPServerOptions): SMTPServer {
-  return new SMTPServer(options);
+/**
+ * `onError` receives what the library reports on the server object (a client's failed TLS
+ * handshake, a socket reset...). Without a listener Node would treat those as fatal and the whole
+ * process — every protocol, every session — would exit because of one client.
+ */
+export function createLibraryServer(options: SMTPServerOptions, onError: (err: Error) => void): SMTPServer {
+  const server = new SMTPServer(options);
+  server.on('error', onError);
+  return server;
 }
 
 /** Hands an accepted socket (plain, or TLS for implicit-TLS ports) to the library. */
