@@ -45,6 +45,13 @@ export interface FilterDecision {
   raw?: Buffer;
   /** Human explanation for the mail log: which rule matched and what it did. */
   explain: string[];
+  /**
+   * Side effects that must follow the stored copy, never precede it (Sieve: duplicate and
+   * vacation memories, vacation replies, notifications). The pipeline calls it once every
+   * delivery of this recipient committed; when storing fails (the sender will retry) it is
+   * not called, so the retry is not taken for a duplicate. Its own failure is only logged.
+   */
+  afterDelivery?: () => Promise<void>;
 }
 
 export type MessageFilter = (core: Core, input: FilterInput) => Promise<FilterDecision>;

@@ -50,6 +50,7 @@ async function deliverToAccount(
   redirectRaw: Buffer;
   reject?: string;
   explain: string[];
+  afterDelivery?: () => Promise<void>;
 }> {
   const copy = localCopy(mail.raw, {
     envelopeFrom: mail.envelopeFrom,
@@ -92,6 +93,7 @@ async function deliverToAccount(
     redirects: decision.redirects,
     redirectRaw: withoutReturnPath(stored),
     explain: decision.explain,
+    ...(decision.afterDelivery ? { afterDelivery: decision.afterDelivery } : {}),
   };
 }
 
@@ -134,6 +136,7 @@ export async function deliverLocal(
       const folders: string[] = [];
       const forwarded: string[] = [];
       const explain: string[] = [];
+      const after: Array<() => Promise<void>> = [];
       let rejected: string | undefined;
       for (const target of rcpt.targets) {
         if (target.kind === 'mailbox') {
@@ -153,6 +156,7 @@ export async function deliverLocal(
           }
           folders.push(...r.folders);
           explain.push(...r.explain);
+          if (r.afterDelivery) after.push(r.afterDelivery);
           if (r.redirects.length) {
             await hooks.forward(core, {
               originalSender: mail.envelopeFrom,
@@ -181,6 +185,11 @@ export async function deliverLocal(
         outcomes.push({ recipient: rcpt.input, status: 'rejected', reason: rejected });
         continue;
       }
+      // Every copy of this recipient is stored: now the filters' post-commit steps (see hooks.ts).
+      for (const step of after)
+        await step().catch((e: unknown) =>
+          core.log.error({ err: e, rcpt: rcpt.canonical }, 'post-delivery step failed'),
+        );
       await logMail(core, {
         ...logBase,
         event: folders.length || forwarded.length ? 'delivered' : 'discarded',

@@ -14,6 +14,8 @@ export interface NotifyContext {
   userAddresses: readonly string[];
   message: SieveMessage;
   send: SendMail;
+  /** Runs the step once the message is stored (no notification about a message not kept). */
+  afterDelivery: (step: () => Promise<void>) => void;
 }
 
 export async function handleNotify(ctx: NotifyContext, a: NotifyAction): Promise<string> {
@@ -40,11 +42,14 @@ export async function handleNotify(ctx: NotifyContext, a: NotifyAction): Promise
   headers.push(['Auto-Submitted', 'auto-notified'], ['Precedence', 'bulk']);
   const importance = ['', 'high', 'normal', 'low'][a.importance];
   if (importance && importance !== 'normal') headers.push(['Importance', importance]);
-  await ctx.send(ctx.core, {
-    sender: '',
-    recipients,
-    raw: buildMessage({ headers, body }, ctx.core.now()),
-    meta: { kind: 'message', from: ctx.account.address, auto: 'notify' },
+  const raw = buildMessage({ headers, body }, ctx.core.now());
+  ctx.afterDelivery(async () => {
+    await ctx.send(ctx.core, {
+      sender: '',
+      recipients,
+      raw,
+      meta: { kind: 'message', from: ctx.account.address, auto: 'notify' },
+    });
   });
   return `notify: mailto ${recipients.join(', ')}`;
 }

@@ -377,6 +377,37 @@ for (const kind of ENGINES) {
         assert.deepEqual(((await h.deliver('user@a.test', m)) as { folders: string[] }).folders, ['INBOX']);
       });
 
+      await t.test('a failed store leaves no duplicate or vacation memory behind', async () => {
+        await h.setScript(
+          'user@a.test',
+          'require ["duplicate", "fileinto", "vacation"];\n' +
+            'if duplicate { fileinto "Trash"; stop; }\nvacation :days 3 "Away";',
+        );
+        const m = msg({ 'Message-ID': '<retry@remote.test>', From: 'retry@remote.test' });
+        const before = h.sent.length;
+        // The store fails temporarily: nothing is remembered, nothing is sent.
+        const blobs = core.store.blobs;
+        const put = blobs.put.bind(blobs);
+        blobs.put = () => Promise.reject(new Error('disk unavailable'));
+        let out: RecipientOutcome;
+        try {
+          out = await h.deliver('user@a.test', m, { from: 'retry@remote.test' });
+        } finally {
+          blobs.put = put;
+        }
+        assert.equal(out.status, 'failed');
+        assert.equal(h.sent.length, before);
+        // The sender's retry is a first delivery: stored in INBOX, answered once.
+        out = await h.deliver('user@a.test', m, { from: 'retry@remote.test' });
+        assert.deepEqual((out as { folders: string[] }).folders, ['INBOX']);
+        assert.equal(h.sent.length, before + 1);
+        assert.deepEqual(h.sent.at(-1)!.recipients, ['retry@remote.test']);
+        // Only now is it a duplicate.
+        out = await h.deliver('user@a.test', m, { from: 'retry@remote.test' });
+        assert.deepEqual((out as { folders: string[] }).folders, ['Trash']);
+        assert.equal(h.sent.length, before + 1);
+      });
+
       await t.test('include :personal and :global, global variables', async () => {
         const id = await addressId(core, 'user@a.test');
         await core.store.sieve.put(

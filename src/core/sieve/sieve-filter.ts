@@ -135,6 +135,10 @@ export function createSieveFilter(opts: SieveFilterOptions = {}): MessageFilter 
     }
     for (const e of result.errors) explain.push(`Sieve warning at line ${e.line}: ${e.message}`);
 
+    // Memories and outgoing mail wait until the copy is stored (FilterDecision.afterDelivery):
+    // a temporary store failure makes the sender retry, and the retry must not find the message
+    // already marked as seen or already answered.
+    const later: Array<() => Promise<void>> = [];
     const decision = await toDecision(core, input, result, {
       keepFolder,
       scripts,
@@ -142,9 +146,16 @@ export function createSieveFilter(opts: SieveFilterOptions = {}): MessageFilter 
       userAddresses: mine,
       send,
       explain,
+      afterDelivery: (step) => later.push(step),
     });
-    if (decision.reject === undefined) await host.recordDuplicates(result.duplicateMarks);
-    return decision;
+    if (decision.reject !== undefined) return decision;
+    later.push(() => host.recordDuplicates(result.duplicateMarks));
+    return {
+      ...decision,
+      afterDelivery: async () => {
+        for (const step of later) await step();
+      },
+    };
   };
 }
 
@@ -155,6 +166,8 @@ interface MapContext {
   userAddresses: readonly string[];
   send: SendMail;
   explain: string[];
+  /** Registers a step to run once the copy is stored. */
+  afterDelivery: (step: () => Promise<void>) => void;
 }
 
 async function toDecision(
@@ -217,6 +230,7 @@ async function toDecision(
               addressedAs: addressedAs(ctx.message, ctx.userAddresses),
               references: ctx.message.values('references')[0],
               send: ctx.send,
+              afterDelivery: ctx.afterDelivery,
             },
             a,
           )}`,
@@ -225,7 +239,14 @@ async function toDecision(
       case 'notify':
         explain.push(
           `${at}: ${await handleNotify(
-            { core, account, userAddresses: ctx.userAddresses, message: ctx.message, send: ctx.send },
+            {
+              core,
+              account,
+              userAddresses: ctx.userAddresses,
+              message: ctx.message,
+              send: ctx.send,
+              afterDelivery: ctx.afterDelivery,
+            },
             a,
           )}`,
         );

@@ -26,6 +26,8 @@ export interface VacationContext {
   /** References of the original (for threading). */
   references: string | undefined;
   send: SendMail;
+  /** Runs the step once the message is stored (the memory and the reply follow the delivery). */
+  afterDelivery: (step: () => Promise<void>) => void;
 }
 
 /** Returns the explanation line for the mail log. */
@@ -36,14 +38,11 @@ export async function handleVacation(ctx: VacationContext, a: VacationAction): P
     return 'vacation: no reply (mail reached the address only through the catch-all)';
   if (ctx.junk) return 'vacation: no reply (message judged spam)';
   const sender = a.to.toLowerCase();
+  const key = `${account.addressId}:${a.trackingKey}:${sender}`;
   if (a.seconds > 0) {
-    const key = `${account.addressId}:${a.trackingKey}:${sender}`;
     const until = await core.store.kv.get(VACATION_NS, key);
     if (until !== undefined && Number(until) > core.now())
       return `vacation: no reply (already replied to ${a.to} in the last ${period(a.seconds)})`;
-    const ttl = a.seconds * 1000;
-    // The expiry is the value (compared with core.now()); the row's ttl lets the store purge it.
-    await core.store.kv.set(VACATION_NS, key, String(core.now() + ttl), ttl + 3_600_000);
   }
   const from = replyFrom(ctx, a);
   const refs = [ctx.references, a.inReplyTo].filter((s): s is string => !!s && s.trim() !== '');
@@ -57,11 +56,20 @@ export async function handleVacation(ctx: VacationContext, a: VacationAction): P
   if (refs.length) headers.push(['References', refs.join(' ').replace(/\s+/g, ' ').trim()]);
   headers.push(['Auto-Submitted', 'auto-replied (vacation)'], ['Precedence', 'bulk']);
   const raw = buildMessage({ headers, body: a.reason, mimeEntity: a.mime }, core.now());
-  await ctx.send(core, {
-    sender: '',
-    recipients: [a.to],
-    raw,
-    meta: { kind: 'message', from: account.address, auto: 'vacation' },
+  // Remembered and sent only once the original is stored: if storing fails, the sender's retry
+  // gets the reply instead of finding it already sent.
+  ctx.afterDelivery(async () => {
+    if (a.seconds > 0) {
+      const ttl = a.seconds * 1000;
+      // The expiry is the value (compared with core.now()); the row's ttl lets the store purge it.
+      await core.store.kv.set(VACATION_NS, key, String(core.now() + ttl), ttl + 3_600_000);
+    }
+    await ctx.send(core, {
+      sender: '',
+      recipients: [a.to],
+      raw,
+      meta: { kind: 'message', from: account.address, auto: 'vacation' },
+    });
   });
   return `vacation: reply sent to ${a.to}`;
 }
