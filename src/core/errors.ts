@@ -14,7 +14,8 @@ export type MailErrorCode =
   | 'AUTH_FAILED'
   | 'TEMPORARY_FAILURE'
   | 'MAILBOX_NOT_FOUND'
-  | 'MAILBOX_EXISTS';
+  | 'MAILBOX_EXISTS'
+  | 'STORAGE_FULL';
 
 export class MailError extends Error {
   override name = 'MailError';
@@ -30,4 +31,15 @@ export class MailError extends Error {
 
 export function isMailError(e: unknown, code?: MailErrorCode): e is MailError {
   return e instanceof MailError && (code === undefined || e.code === code);
+}
+
+/**
+ * The disk (or the database's tablespace) is full: a temporary condition every protocol answers with
+ * its "try again later" (SMTP 452 4.3.1, IMAP NO [UNAVAILABLE]) — never a loss, never a crash.
+ */
+export function isStorageFull(e: unknown): boolean {
+  if (isMailError(e, 'STORAGE_FULL')) return true;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === '53100') return true;
+  return e instanceof Error && /database or disk is full|no space left on device/i.test(e.message);
 }

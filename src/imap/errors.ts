@@ -1,5 +1,5 @@
 // Domain errors to IMAP status responses (RFC 5530 response codes), in one place.
-import { MailError } from '../core/errors.js';
+import { MailError, isStorageFull } from '../core/errors.js';
 import { ArgError } from './proto/args.js';
 import type { CommandResult } from './session-api.js';
 import { SEARCH_CHARSETS } from './proto/search.js';
@@ -22,6 +22,8 @@ export function toImapStatus(e: unknown): CommandResult | null {
     if (e.code === 'NONEXISTENT') return { status: 'NO', code: e.code, text: e.message };
     return { status: 'BAD', text: e.message };
   }
+  if (isStorageFull(e))
+    return { status: 'NO', code: 'UNAVAILABLE', text: 'Insufficient storage on the server; try again later' };
   if (!(e instanceof MailError)) return null;
   switch (e.code) {
     case 'MAILBOX_NOT_FOUND':

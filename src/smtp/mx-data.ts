@@ -139,10 +139,10 @@ export async function handleMxData(ctx: DataContext): Promise<string> {
     );
   }
   if (accepted === 0 && rejected.length === 0) {
-    const full = failed.every((f) => f.status === 'failed' && f.code === 'OVER_QUOTA');
-    throw full
-      ? smtpError(452, '4.2.2', 'Mailbox full, try again later')
-      : smtpError(451, '4.3.0', 'Temporary local delivery failure; try again');
+    const all = (code: string) => failed.every((f) => f.status === 'failed' && f.code === code);
+    if (all('OVER_QUOTA')) throw smtpError(452, '4.2.2', 'Mailbox full, try again later');
+    if (all('STORAGE_FULL')) throw smtpError(452, '4.3.1', 'Insufficient system storage, try again later');
+    throw smtpError(451, '4.3.0', 'Temporary local delivery failure; try again');
   }
   if (failed.length) {
     // Some copies are stored: the rest must not be lost nor delivered twice, so they go to the queue.

@@ -12,6 +12,7 @@ import type {
 import type { Core } from '../core/context.js';
 import type { Connection } from '../server/listener.js';
 import { authenticate } from '../core/security/auth.js';
+import { isStorageFull } from '../core/errors.js';
 import { isBanned } from '../core/security/bans.js';
 import { resolveRecipient } from '../core/directory/resolve.js';
 import type { Mode, SessionState, SmtpOptions } from './session.js';
@@ -152,6 +153,10 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
             .then(
               (reply) => cb(null, reply),
               (err: Error & { responseCode?: number }) => {
+                if (!err.responseCode && isStorageFull(err)) {
+                  core.log.error({ err }, 'storage full: message refused for now');
+                  return cb(smtpError(452, '4.3.1', 'Insufficient system storage, try again later'));
+                }
                 if (!err.responseCode) {
                   core.log.error({ err }, 'message processing failed');
                   return cb(

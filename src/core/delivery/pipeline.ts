@@ -3,7 +3,7 @@
 // fsynced, then rows committed) -> change feed -> mail log. It returns only when every copy it
 // reports as stored is durable, so the caller may answer 250.
 import type { Core } from '../context.js';
-import { isMailError } from '../errors.js';
+import { isMailError, isStorageFull } from '../errors.js';
 import type { Resolution } from '../directory/resolve.js';
 import type { Account } from '../directory/accounts.js';
 import { deliverToFolder } from '../mailbox/deliver.js';
@@ -34,7 +34,13 @@ export interface IncomingMail {
 export type RecipientOutcome =
   | { recipient: string; status: 'delivered'; folders: string[]; forwarded: string[] }
   | { recipient: string; status: 'rejected'; reason: string }
-  | { recipient: string; status: 'failed'; temporary: boolean; reason: string; code: 'OVER_QUOTA' | 'ERROR' };
+  | {
+      recipient: string;
+      status: 'failed';
+      temporary: boolean;
+      reason: string;
+      code: 'OVER_QUOTA' | 'STORAGE_FULL' | 'ERROR';
+    };
 
 async function deliverToAccount(
   core: Core,
@@ -198,7 +204,8 @@ export async function deliverLocal(
       outcomes.push({ recipient: rcpt.input, status: 'delivered', folders, forwarded });
     } catch (e) {
       const overQuota = isMailError(e, 'OVER_QUOTA');
-      const reason = overQuota ? 'mailbox full' : 'local delivery failed';
+      const full = !overQuota && isStorageFull(e);
+      const reason = overQuota ? 'mailbox full' : full ? 'server storage full' : 'local delivery failed';
       if (!overQuota) core.log.error({ err: e, rcpt: rcpt.canonical }, 'local delivery failed');
       await logMail(core, { ...logBase, event: 'deferred', detail: { reason } });
       outcomes.push({
@@ -206,7 +213,7 @@ export async function deliverLocal(
         status: 'failed',
         temporary: true,
         reason,
-        code: overQuota ? 'OVER_QUOTA' : 'ERROR',
+        code: overQuota ? 'OVER_QUOTA' : full ? 'STORAGE_FULL' : 'ERROR',
       });
     }
   }
