@@ -13,6 +13,10 @@ export interface ImapOptions {
   maxAuthFailures: number;
   /** How often other processes' changes are looked for in the store's feed, while someone waits for them. */
   pollIntervalMs: number;
+  /** Sustained commands per second one session may send; beyond the burst, commands wait for their turn. */
+  commandsPerSecond: number;
+  /** Commands a session may send at once before the rate applies. */
+  commandBurst: number;
 }
 
 export const DEFAULT_IMAP_OPTIONS: ImapOptions = {
@@ -22,4 +26,6 @@ export const DEFAULT_IMAP_OPTIONS: ImapOptions = {
   preAuthTimeoutSeconds: 120,
   maxAuthFailures: 5,
   pollIntervalMs: 400,
+  commandsPerSecond: 300,
+  commandBurst: 1000,
 };

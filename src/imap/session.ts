@@ -156,7 +156,33 @@ export class ImapSession implements SessionApi {
     }
   }
 
+  /** Token bucket of the command rate limit. */
+  private tokens = 0;
+  private tokensAt = 0;
+
+  /**
+   * One command's turn under the rate limit: a burst goes through at once, beyond it each command
+   * waits for its turn, so a flooding client is slowed to the sustained rate (commands run one at a
+   * time, so the wait never grows past one interval) and nobody else is starved.
+   */
+  private async takeTurn(): Promise<void> {
+    const { commandsPerSecond: rate, commandBurst: burst } = this.opts;
+    if (rate <= 0) return;
+    const now = Date.now();
+    if (this.tokensAt === 0) this.tokens = burst;
+    else this.tokens = Math.min(burst, this.tokens + ((now - this.tokensAt) * rate) / 1000);
+    this.tokensAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, ((1 - this.tokens) * 1000) / rate));
+    this.tokens = 0;
+    this.tokensAt = Date.now();
+  }
+
   private async execute(req: ImapRequest): Promise<void> {
+    await this.takeTurn();
     let name = req.command;
     let args = req.args;
     let uid = false;
