@@ -7,7 +7,9 @@ import { deliverLocal, type LocalResolution } from '../core/delivery/pipeline.js
 import { logMail } from '../core/maillog/mail-log.js';
 import { joinMessage, makeField, splitMessage, type HeaderField } from '../wire/header-block.js';
 import { smtpError } from './smtp-library.js';
-import { newQueueId, protocolName, tlsInfo, type DataContext } from './session.js';
+import { newQueueId, protocolName, rcptDsn, tlsInfo, type DataContext } from './session.js';
+import { notifyLocalDelivery } from '../core/queue/bounce.js';
+import type { RecipientOutcome } from '../core/delivery/pipeline.js';
 
 /** Authentication-Results (and friends) from mailauth's text into header fields. */
 function authFields(headers: string): HeaderField[] {
@@ -144,6 +146,7 @@ export async function handleMxData(ctx: DataContext): Promise<string> {
     if (all('STORAGE_FULL')) throw smtpError(452, '4.3.1', 'Insufficient system storage, try again later');
     throw smtpError(451, '4.3.0', 'Temporary local delivery failure; try again');
   }
+  await reportSuccess(ctx, sender, outcomes, clean);
   if (failed.length) {
     // Some copies are stored: the rest must not be lost nor delivered twice, so they go to the queue.
     // The queued copy carries our trace fields: the retry must not lose them.
@@ -151,4 +154,31 @@ export async function handleMxData(ctx: DataContext): Promise<string> {
     await opts.retryLocal({ sender, recipients: failed.map((f) => f.recipient), raw: traced, messageId });
   }
   return `2.0.0 Ok: queued as ${id}`;
+}
+
+/** RFC 3461 NOTIFY=SUCCESS: a "delivered" report for the recipients that asked for one. */
+async function reportSuccess(
+  ctx: DataContext,
+  sender: string,
+  outcomes: RecipientOutcome[],
+  original: Buffer,
+): Promise<void> {
+  const env = ctx.session.envelope as { dsn?: { envid?: string | null } };
+  const wanted = outcomes.flatMap((o) => {
+    const dsn = o.status === 'delivered' ? rcptDsn(ctx.session, o.recipient) : undefined;
+    if (!dsn?.notify?.includes('SUCCESS')) return [];
+    return [{ recipient: o.recipient, ...(dsn.orcpt ? { originalRecipient: dsn.orcpt } : {}) }];
+  });
+  if (wanted.length === 0) return;
+  try {
+    await notifyLocalDelivery(ctx.core, {
+      sender,
+      ...(env.dsn?.envid ? { envid: env.dsn.envid } : {}),
+      arrivalDate: ctx.core.now(),
+      original,
+      recipients: wanted,
+    });
+  } catch (err) {
+    ctx.core.log.error({ err }, 'could not queue a success notification');
+  }
 }

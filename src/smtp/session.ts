@@ -90,3 +90,14 @@ export function dsnOf(session: SMTPServerSession, recipients: string[]): DsnRequ
   }
   return Object.keys(dsn).length ? dsn : undefined;
 }
+
+/** The RCPT's RFC 3461 NOTIFY and ORCPT, as the client gave them (undefined = default). */
+export function rcptDsn(
+  session: SMTPServerSession,
+  recipient: string,
+): { notify?: string[]; orcpt?: string } | undefined {
+  const rcpts = session.envelope.rcptTo as Array<
+    SMTPServerAddress & { dsn?: { notify?: string[]; orcpt?: string } }
+  >;
+  return rcpts.find((r) => r.address.toLowerCase() === recipient.toLowerCase())?.dsn;
+}

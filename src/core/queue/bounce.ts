@@ -12,7 +12,8 @@ import { srsReverse, type SrsOptions } from './srs.js';
 
 export interface DsnRecipient {
   recipient: string;
-  action: 'failed' | 'delayed';
+  /** RFC 3464 §2.3.3: failed and delayed on trouble; delivered or relayed for NOTIFY=SUCCESS. */
+  action: 'failed' | 'delayed' | 'delivered' | 'relayed';
   /** RFC 3463 enhanced status, e.g. "5.1.1". */
   status: string;
   /** The remote SMTP reply ("550 5.1.1 no such user"), when there was one. */
@@ -73,23 +74,31 @@ const has8bit = (b: Buffer): boolean => b.some((c) => c >= 0x80);
 
 export function buildDsn(input: DsnInput): Buffer {
   const failed = input.recipients.some((r) => r.action === 'failed');
+  const success = input.recipients.every((r) => r.action === 'delivered' || r.action === 'relayed');
   const boundary = `=_dsn_${randomBytes(12).toString('hex')}`;
   const msgId = `<dsn.${randomBytes(10).toString('hex')}@${input.reportingMta}>`;
   const daemon = `MAILER-DAEMON@${input.reportingMta}`;
 
-  const human: string[] = failed
+  const human: string[] = success
     ? [
         `This is the mail system at host ${input.reportingMta}.`,
         '',
-        'Your message could not be delivered to one or more recipients.',
-        'It is attached below.',
+        'Your message was successfully delivered to the destination(s) listed below.',
+        'If it was relayed to a system that does not report delivery, no further notice follows.',
       ]
-    : [
-        `This is the mail system at host ${input.reportingMta}.`,
-        '',
-        'Your message could not be delivered yet to one or more recipients.',
-        'We will keep trying; you do not need to send it again.',
-      ];
+    : failed
+      ? [
+          `This is the mail system at host ${input.reportingMta}.`,
+          '',
+          'Your message could not be delivered to one or more recipients.',
+          'It is attached below.',
+        ]
+      : [
+          `This is the mail system at host ${input.reportingMta}.`,
+          '',
+          'Your message could not be delivered yet to one or more recipients.',
+          'We will keep trying; you do not need to send it again.',
+        ];
   human.push('');
   for (const r of input.recipients) {
     human.push(`<${r.recipient}>: ${r.reply ? oneLine(r.reply) : `status ${r.status}`}`);
@@ -118,7 +127,7 @@ export function buildDsn(input: DsnInput): Buffer {
   const head = [
     `From: Mail Delivery System <${daemon}>`,
     `To: <${input.to}>`,
-    `Subject: ${failed ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)'}`,
+    `Subject: ${success ? 'Successful Mail Delivery Report' : failed ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)'}`,
     `Date: ${rfc5322Date(input.now)}`,
     `Message-ID: ${msgId}`,
     // RFC 3834 §5: an automatic answer; vacation responders and the like stay quiet
@@ -143,7 +152,7 @@ export function buildDsn(input: DsnInput): Buffer {
     '',
     `--${boundary}`,
     full ? 'Content-Type: message/rfc822' : 'Content-Type: text/rfc822-headers',
-    `Content-Description: ${full ? 'Undelivered Message' : 'Undelivered Message Headers'}`,
+    `Content-Description: ${success ? 'Message Headers' : full ? 'Undelivered Message' : 'Undelivered Message Headers'}`,
     ...(eightBit ? ['Content-Transfer-Encoding: 8bit'] : []),
     '',
     '',
@@ -174,7 +183,8 @@ export async function notifySender(
   const meta = readMeta(first.meta);
   if (first.sender === '' || meta.kind === 'bounce' || meta.kind === 'delay-notice') return undefined;
   const failed = recipients.some((r) => r.action === 'failed');
-  if (!wantsNotice(meta, failed ? 'FAILURE' : 'DELAY')) return undefined;
+  const success = recipients.every((r) => r.action === 'delivered' || r.action === 'relayed');
+  if (!wantsNotice(meta, success ? 'SUCCESS' : failed ? 'FAILURE' : 'DELAY')) return undefined;
 
   let to = first.sender;
   if (opts.srs) to = srsReverse(to, opts.srs) ?? to;
@@ -204,6 +214,43 @@ export async function notifySender(
     sender: '',
     recipients: [to],
     raw: dsn,
-    meta: { kind: failed ? 'bounce' : 'delay-notice', from: logAddressOf(first), inReplyTo: meta.messageId },
+    meta: {
+      kind: success ? 'success-notice' : failed ? 'bounce' : 'delay-notice',
+      from: logAddressOf(first),
+      inReplyTo: meta.messageId,
+    },
   });
+}
+
+/**
+ * RFC 3461 NOTIFY=SUCCESS for a message we delivered into local mailboxes: a "delivered" report
+ * (headers only) to the envelope sender. Never to the null sender.
+ */
+export async function notifyLocalDelivery(
+  core: Core,
+  req: {
+    sender: string;
+    envid?: string;
+    arrivalDate: number;
+    original: Buffer;
+    recipients: Array<{ recipient: string; originalRecipient?: string }>;
+  },
+): Promise<string | undefined> {
+  if (req.sender === '' || req.recipients.length === 0) return undefined;
+  const dsn = buildDsn({
+    reportingMta: core.hostname,
+    to: req.sender,
+    ...(req.envid ? { envid: req.envid } : {}),
+    arrivalDate: req.arrivalDate,
+    now: core.now(),
+    recipients: req.recipients.map((r) => ({
+      ...r,
+      action: 'delivered',
+      status: '2.0.0',
+      lastAttemptAt: core.now(),
+    })),
+    original: req.original,
+    returnContent: 'headers',
+  });
+  return enqueue(core, { sender: '', recipients: [req.sender], raw: dsn, meta: { kind: 'success-notice' } });
 }

@@ -12,7 +12,7 @@ export interface DsnRequest {
   orcpt?: Record<string, string>;
 }
 
-export type QueueKind = 'message' | 'forward' | 'bounce' | 'delay-notice';
+export type QueueKind = 'message' | 'forward' | 'bounce' | 'delay-notice' | 'success-notice';
 
 export interface QueueMeta {
   /** Message-ID header (or the envelope id): ties the mail log entries of one message together. */
@@ -42,8 +42,9 @@ export function readMeta(meta: Record<string, unknown>): QueueMeta {
 }
 
 /** Whether the sender asked (or by default wants) a notice of this kind (RFC 3461 §4.1). */
-export function wantsNotice(meta: QueueMeta, what: 'FAILURE' | 'DELAY'): boolean {
+export function wantsNotice(meta: QueueMeta, what: 'FAILURE' | 'DELAY' | 'SUCCESS'): boolean {
   const notify = meta.dsn?.notify;
-  if (!notify || notify.length === 0) return true;
+  // without NOTIFY, failures and delays are reported, successes are not (RFC 3461 §4.1)
+  if (!notify || notify.length === 0) return what !== 'SUCCESS';
   return notify.includes(what);
 }

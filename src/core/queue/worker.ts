@@ -162,6 +162,7 @@ export function startQueueWorker(core: Core, opts: QueueWorkerOptions): QueueWor
     const now = core.now();
     const bounces: DsnRecipient[] = [];
     const delays: DsnRecipient[] = [];
+    const successes: DsnRecipient[] = [];
     const patches = new Map<number, Parameters<Core['store']['queue']['finish']>[2]>();
     const logs: Parameters<typeof logMail>[1] = [];
 
@@ -190,6 +191,10 @@ export function startQueueWorker(core: Core, opts: QueueWorkerOptions): QueueWor
       if (result.status === 'sent') {
         patches.set(row.id, { status: 'delivered', attempts, lastError: null });
         logs.push({ ...entry, event: 'sent', detail });
+        // We do not pass DSN parameters on, so a remote delivery is reported as "relayed".
+        if (meta.dsn?.notify?.includes('SUCCESS')) {
+          successes.push({ ...dsnBase, action: result.remoteMta ? 'relayed' : 'delivered', status: '2.0.0' });
+        }
         continue;
       }
       const expired = result.status === 'temp' && now >= queuedAt + lifetimeMs;
@@ -238,7 +243,7 @@ export function startQueueWorker(core: Core, opts: QueueWorkerOptions): QueueWor
     const rows = outcomes.map((o) => o.row);
     const noticeOpts = { lifetimeMs, ...(opts.srs ? { srs: opts.srs } : {}) };
     let queuedNotice = false;
-    for (const list of [bounces, delays]) {
+    for (const list of [bounces, delays, successes]) {
       if (list.length === 0) continue;
       try {
         const id = await notifySender(core, rows, list, noticeOpts);

@@ -129,3 +129,31 @@ test('the queue is visible and manageable from the admin CLI', async () => {
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /999999/);
 });
+
+test('DSN NOTIFY=SUCCESS: "delivered" for local delivery, "relayed" for remote (RFC 3461)', async () => {
+  // a remote sender asks for a success report of a local delivery: it goes back out to its MX
+  const r = await python(`
+s = smtplib.SMTP("127.0.0.1", ${srv.ports.smtp}, timeout=20); s.ehlo("mx.elsewhere.test")
+s.sendmail("dsnwant@elsewhere.test", ["user1@example.test"], msg("dsnwant@elsewhere.test", "user1@example.test", "dsn local").as_bytes(),
+           mail_options=["RET=HDRS", "ENVID=env-42"], rcpt_options=["NOTIFY=SUCCESS", "ORCPT=rfc822;user1@example.test"])
+s.quit()
+# a local user asks for a success report of a remote delivery
+s = smtplib.SMTP_SSL("127.0.0.1", ${srv.ports.submissions}, context=ctx(), timeout=20); s.login("user1@example.test", "pass")
+s.send_message(msg("user1@example.test", "someone@elsewhere.test", "dsn remote"), rcpt_options=["NOTIFY=SUCCESS,FAILURE"]); s.quit()
+print(find(${srv.ports.imaps}, "user1@example.test", "pass", "Successful Mail Delivery", wait=30) or "")`);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /Action: relayed/);
+  assert.match(r.out, /Final-Recipient: rfc822; ?someone@elsewhere\.test/);
+  await waitFor(
+    () => far.received.some((m) => m.to.includes('dsnwant@elsewhere.test')),
+    30_000,
+    'the delivered report',
+  );
+  const report = far.received.find((m) => m.to.includes('dsnwant@elsewhere.test'))!;
+  assert.equal(report.from, '');
+  const text = report.raw.toString('latin1');
+  assert.match(text, /Action: delivered/);
+  assert.match(text, /Original-Envelope-Id: env-42/);
+  assert.match(text, /Original-Recipient: rfc822;user1@example\.test/);
+  assert.match(text, /Status: 2\.0\.0/);
+});
