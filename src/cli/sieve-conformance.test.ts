@@ -1,14 +1,15 @@
 // Runs the shared Sieve conformance data in-process and pins the pass counts, so any
-// regression fails CI. The shared directory sits beside the repository (../shared).
+// regression fails CI. The shared directory sits beside the repository (../shared; see test/kit/shared.ts).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { runTestsuitePaths, sieveRunToString } from './sieve-command.js';
+import { findSharedDir } from '../../test/kit/shared.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
-const shared = resolve(repoRoot, '..', 'shared', 'conformance', 'sieve');
+const shared = resolve(findSharedDir(repoRoot) ?? resolve(repoRoot, '..', 'shared'), 'conformance', 'sieve');
 
 // Figures from test/conformance/PIGEONHOLE.md; raise them when conformance improves.
 const DIFFERENTIAL_PASS = 127;
