@@ -9,7 +9,7 @@ import type { ArgKind, CommandDef, CompileCtx, Extension, TagDef } from './exten
 import { IHAVE_REFUSED } from './extensions/ihave.js';
 import type { PendingInclude } from './extensions/include.js';
 import { parseSource } from './parser.js';
-import { posixRegex } from './regex.js';
+import { posixRegex, regexFold } from './regex/index.js';
 import { buildRegistry, type Registry } from './registry.js';
 import { compileString } from './strings.js';
 import {
@@ -622,7 +622,7 @@ class Compiler implements CompileCtx {
       const keys = node.args[node.args.length - 1];
       if (Array.isArray(keys))
         for (const k of keys) {
-          if (typeof k === 'string' && !posixRegex(k, cmpName !== 'i;octet'))
+          if (typeof k === 'string' && !posixRegex(k, regexFold(cmpName)))
             this.error(tagPos['regex']!, `invalid regular expression '${k}' for regex match`);
         }
     }

@@ -1,6 +1,6 @@
 /** Match types (:is :contains :matches :regex :value :count) over comparators. */
 import { getComparator, relationHolds, type Comparator } from '../comparators.js';
-import { posixRegex } from '../regex.js';
+import { posixRegex, regexFold, type PosixRegex } from '../regex/index.js';
 import type { CNode } from '../types.js';
 import type { Runtime } from './runtime.js';
 
@@ -120,18 +120,28 @@ export function matchValues(
     case 'regex': {
       // A key built at run time may not be a valid regex: Pigeonhole logs it and treats the
       // key as not matching; the script goes on.
-      const res: RegExp[] = [];
+      const fold = regexFold(cmp.name);
+      const res: PosixRegex[] = [];
       for (const k of keys) {
-        const re = posixRegex(k, cmp.name !== 'i;octet');
+        const re = posixRegex(k, fold);
         if (re) res.push(re);
         else rt.warn(`invalid regular expression '${k}' for regex match`);
       }
+      // Long matches count against the step and time limits as they go, so a big text can't
+      // hold the engine past them (each 4096 VM steps is one interpreter step).
+      const onWork = (): void => rt.step();
+      // Without the variables extension nobody reads the groups: skip recording them.
+      const captures = setVariables && rt.has('variables');
       for (const v of values)
         for (const re of res) {
           rt.step();
-          const m = re.exec(v);
+          if (!captures) {
+            if (re.test(v, onWork)) return true;
+            continue;
+          }
+          const m = re.exec(v, onWork);
           if (m) {
-            if (setVariables) rt.setMatchVariables([...m].map((x) => x ?? ''));
+            rt.setMatchVariables(m);
             return true;
           }
         }
