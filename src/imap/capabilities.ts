@@ -42,11 +42,13 @@ export const AUTHENTICATED_EXTENSIONS = [
   'WITHIN',
   'QUOTA',
   'QUOTA=RES-STORAGE',
+  'UTF8=ACCEPT',
 ];
 
 export function capabilities(c: CapabilityInput): string[] {
-  // IMAP4rev2 and UTF8=ACCEPT are not advertised yet: rev2 mode and UTF-8 APPEND are not complete.
-  const base = ['IMAP4rev1'];
+  // Both revisions: a session is IMAP4rev1 until the client sends ENABLE IMAP4rev2 (RFC 9051 §6.3.1,
+  // Appendix A).
+  const base = ['IMAP4rev1', 'IMAP4rev2'];
   if (c.state === 'notAuthenticated') {
     if (!c.secure) {
       // Before TLS: no way to send a password (RFC 9051 §6.2.3, LOGINDISABLED; no AUTH= mechanisms).

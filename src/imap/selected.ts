@@ -47,16 +47,23 @@ export class SelectedMailbox {
     readonly readOnly: boolean,
     uids: number[],
     private lastChangeId: number,
+    /** IMAP4rev2 session: \Recent does not exist there (RFC 9051 Appendix E), so none is claimed. */
+    private readonly rev2 = false,
   ) {
     this.map = new SeqMap(uids);
   }
 
-  static async open(core: Core, box: MailboxRecord, readOnly: boolean): Promise<SelectedMailbox> {
+  static async open(
+    core: Core,
+    box: MailboxRecord,
+    readOnly: boolean,
+    rev2 = false,
+  ): Promise<SelectedMailbox> {
     // Take the feed position first: anything after it is replayed, duplicates are ignored.
     const lastChangeId = await core.store.mail.latestChangeId();
     const fresh = (await core.store.mail.getMailboxById(box.id)) ?? box;
     const uids = await core.store.mail.listUids(box.id);
-    const sel = new SelectedMailbox(core, fresh, readOnly, uids, lastChangeId);
+    const sel = new SelectedMailbox(core, fresh, readOnly, uids, lastChangeId, rev2);
     for (const k of await mailboxKeywords(core, box.id)) sel.keywords.add(k);
     await sel.takeRecent();
     return sel;
@@ -65,7 +72,8 @@ export class SelectedMailbox {
   /** Claims (or, read-only, just looks at) the messages no session has seen yet. */
   private async takeRecent(): Promise<void> {
     const max = this.map.maxUid;
-    if (max === 0) return;
+    // A rev2 session leaves the messages recent for a rev1 session that opens the folder later.
+    if (max === 0 || this.rev2) return;
     const prev = this.readOnly
       ? await recentMarker(this.core, this.box.id)
       : await claimRecent(this.core, this.box.id, max);

@@ -16,7 +16,9 @@ export function validateFolderName(name: string): string {
   const n = normaliseFolderName(name);
   if (n.length === 0) throw new MailError('INVALID_ARGUMENT', 'Folder name is empty');
   if (Buffer.byteLength(n, 'utf8') > 1000) throw new MailError('INVALID_ARGUMENT', 'Folder name is too long');
-  if (/[\x00-\x1f\x7f*%]/.test(n))
+  // C0 and C1 controls, DEL, LINE and PARAGRAPH SEPARATOR are not allowed in names (RFC 6855 §3, Net-Unicode
+  // per RFC 5198); "*" and "%" would be LIST wildcards.
+  if (/[\x00-\x1f\x7f-\x9f\u2028\u2029*%]/.test(n))
     throw new MailError('INVALID_ARGUMENT', 'Folder name has characters that are not allowed');
   const parts = n.split(SEPARATOR);
   if (parts.some((p) => p.length === 0))

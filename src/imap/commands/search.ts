@@ -41,6 +41,9 @@ export async function handleSearch(ctx: CommandContext): Promise<CommandResult> 
   const s = ctx.session;
   const sel = s.selected();
   const args = parseSearch(ctx.args, s.utf8, true);
+  // After ENABLE UTF8=ACCEPT strings are UTF-8 by definition; a CHARSET conflicts (RFC 6855 §3).
+  if (args.charset !== null && s.enabled.has('UTF8=ACCEPT'))
+    return { status: 'BAD', text: 'No CHARSET after ENABLE UTF8=ACCEPT' };
   const modseq = usesModseq(args.key);
   if (modseq) s.enabled.add('CONDSTORE');
   const query = toQuery(args.key, sel);

@@ -1,11 +1,13 @@
-// SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3; RFC 3501 for rev1's RECENT and UNSEEN), with the
+// SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3: no RECENT or UNSEEN, a LIST response instead; RFC 3501
+// for rev1's RECENT and UNSEEN), with the
 // CONDSTORE parameter (RFC 7162 §3.1.8) and QRESYNC's resynchronisation (RFC 7162 §3.2.5).
-import { getFolder } from '../../core/mailbox/folders.js';
+import { getFolder, listFolders } from '../../core/mailbox/folders.js';
 import { iterateMessages } from '../../core/mailbox/messages.js';
 import { parseSelect, type QresyncParams } from '../proto/select.js';
 import { flagList } from '../proto/response.js';
 import { formatSequenceSet, inRanges, resolveRanges } from '../proto/sequence.js';
 import { SelectedMailbox } from '../selected.js';
+import type { MailboxRecord } from '../../store/ports.js';
 import type { CommandContext, CommandResult, SessionApi } from '../session-api.js';
 
 export async function handleSelect(ctx: CommandContext): Promise<CommandResult> {
@@ -16,8 +18,8 @@ export async function handleSelect(ctx: CommandContext): Promise<CommandResult> 
   if (args.qresync && !s.enabled.has('QRESYNC')) return { status: 'BAD', text: 'ENABLE QRESYNC first' };
   const account = s.state.account;
   // The previous mailbox is closed first: say so, so its pending responses are not taken for the new one's
-  // (RFC 7162 §3.2.11).
-  if (s.state.kind === 'selected' && s.enabled.has('QRESYNC'))
+  // (RFC 7162 §3.2.11; part of the base protocol in IMAP4rev2, RFC 9051 §6.3.2).
+  if (s.state.kind === 'selected' && (s.enabled.has('QRESYNC') || s.rev2))
     s.send('* OK [CLOSED] Previous mailbox closed');
   // Selecting closes the previous mailbox without expunging (RFC 9051 §6.3.2), even when the new one fails.
   s.state = { kind: 'authenticated', account };
@@ -25,7 +27,7 @@ export async function handleSelect(ctx: CommandContext): Promise<CommandResult> 
   if (!box) return { status: 'NO', code: 'NONEXISTENT', text: 'No such folder' };
   if (args.condstore) s.enabled.add('CONDSTORE');
   const readOnly = ctx.name === 'EXAMINE';
-  const sel = await SelectedMailbox.open(s.core, box, readOnly);
+  const sel = await SelectedMailbox.open(s.core, box, readOnly, s.rev2);
   const counts = await s.core.store.mail.counts(box.id);
   s.send(sel.flagsLine());
   s.send(`* ${sel.map.size} EXISTS`);
@@ -46,10 +48,22 @@ export async function handleSelect(ctx: CommandContext): Promise<CommandResult> 
   s.send(`* OK [UIDVALIDITY ${sel.box.uidValidity}] UIDs valid`);
   s.send(`* OK [UIDNEXT ${sel.box.uidNext}] Predicted next UID`);
   s.send(`* OK [HIGHESTMODSEQ ${sel.box.highestModseq}] Highest`);
-  if (s.rev2) s.send(`* LIST () "/" ${s.mailboxName(box.name)}`);
+  if (s.rev2) s.send(await listLine(s, box));
   if (args.qresync && args.qresync.uidValidity === sel.box.uidValidity) await resync(s, sel, args.qresync);
   s.state = { kind: 'selected', account, selected: sel };
   return { status: 'OK', code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${ctx.name} completed` };
+}
+
+/**
+ * IMAP4rev2 SELECT answers with the folder's LIST response, its attributes accurate (RFC 9051 §6.3.2):
+ * children and special use, as a plain LIST would show them.
+ */
+async function listLine(s: SessionApi, box: MailboxRecord): Promise<string> {
+  const prefix = `${box.name}/`;
+  const children = (await listFolders(s.core, box.addressId)).some((f) => f.name.startsWith(prefix));
+  const attrs = [children ? '\\HasChildren' : '\\HasNoChildren'];
+  if (box.specialUse) attrs.push(box.specialUse);
+  return `* LIST (${attrs.join(' ')}) "/" ${s.mailboxName(box.name)}`;
 }
 
 /**

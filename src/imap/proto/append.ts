@@ -1,10 +1,12 @@
-// APPEND arguments (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), BINARY literal8 (RFC 3516 §4.4)
-// and CATENATE (RFC 4469 §5: the message built from TEXT literals and URLs of stored messages).
+// APPEND arguments (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), BINARY literal8 (RFC 3516 §4.4),
+// CATENATE (RFC 4469 §5: the message built from TEXT literals and URLs of stored messages) and
+// UTF8=ACCEPT's "UTF8 (literal8)" message data (RFC 6855 §4).
 import { ArgError, ArgReader, parseImapDateTime } from './args.js';
 import type { Token } from './tokens.js';
 
 /** One piece of a CATENATE message: literal text, or an IMAP URL to a stored message or part. */
-export type CatenatePart = { kind: 'text'; data: Buffer; binary: boolean } | { kind: 'url'; url: string };
+export type CatenatePart =
+  { kind: 'text'; data: Buffer; binary: boolean; utf8?: boolean } | { kind: 'url'; url: string };
 
 export interface AppendMessage {
   flags: string[];
@@ -13,6 +15,17 @@ export interface AppendMessage {
   data: Buffer;
   binary: boolean;
   catenate?: CatenatePart[];
+  /** Sent as "UTF8 (~{n})" (RFC 6855 §4): a message with UTF-8 headers. */
+  utf8?: boolean;
+}
+
+/** "UTF8" SP "(" literal8 ")" (RFC 6855 §4); a plain literal is taken too. */
+function utf8Literal(r: ArgReader): Buffer {
+  const inner = new ArgReader(r.list());
+  const lit = inner.take();
+  inner.end();
+  if (lit.kind !== 'string' || !lit.literal) throw new ArgError('UTF8 needs a literal');
+  return lit.value;
 }
 
 function parseCatenate(items: readonly Token[]): CatenatePart[] {
@@ -25,6 +38,8 @@ function parseCatenate(items: readonly Token[]): CatenatePart[] {
       const lit = r.take();
       if (lit.kind !== 'string' || !lit.literal) throw new ArgError('CATENATE TEXT needs a literal');
       parts.push({ kind: 'text', data: lit.value, binary: lit.literal8 === true });
+    } else if (kind === 'UTF8') {
+      parts.push({ kind: 'text', data: utf8Literal(r), binary: false, utf8: true });
     } else throw new ArgError('CATENATE takes TEXT and URL parts');
   }
   if (parts.length === 0) throw new ArgError('Empty CATENATE');
@@ -59,6 +74,17 @@ export function parseAppend(tokens: readonly Token[], utf8: boolean): AppendArgs
         data: Buffer.alloc(0),
         binary: false,
         catenate,
+      });
+      continue;
+    }
+    if (r.optionalWord('UTF8')) {
+      // literal8 here only lets 8-bit header text through; it is not BINARY content (no NULs).
+      messages.push({
+        flags: [...new Set(flags)],
+        internalDate,
+        data: utf8Literal(r),
+        binary: false,
+        utf8: true,
       });
       continue;
     }

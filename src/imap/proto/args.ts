@@ -1,5 +1,6 @@
 // Typed access to a command's tokens. Command parsers read their arguments through an ArgReader and
 // return a value or a BAD text; nothing here knows about sessions.
+import { isUtf8 } from 'node:buffer';
 import { decodeMailboxName } from './mutf7.js';
 import { parseSequenceSet, type SequenceSet } from './sequence.js';
 import type { Token } from './tokens.js';
@@ -73,6 +74,9 @@ export class ArgReader {
     const t = this.take();
     if (t.kind === 'list') throw new ArgError('Expected a string');
     if (t.kind === 'atom') return t.value;
+    // UTF-8 in quoted strings (UTF8=ACCEPT, IMAP4rev2): 8-bit octets that are not UTF-8 are a BAD
+    // (RFC 6855 §3), not something to guess at.
+    if (this.utf8 && !t.literal && !isUtf8(t.value)) throw new ArgError('Invalid UTF-8 in a quoted string');
     return t.value.toString('utf8');
   }
 

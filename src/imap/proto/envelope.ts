@@ -59,6 +59,15 @@ function addressList(value: string | undefined, utf8: boolean): string {
   return out.length ? `(${out.join('')})` : 'NIL';
 }
 
+/**
+ * Header text for a client that has not enabled UTF-8: raw UTF-8 (RFC 6532 headers) goes out as encoded
+ * words, so a legacy client still gets RFC 5322 text (RFC 6855 §7); UTF-8 clients get it as it is.
+ */
+function text(value: string | undefined, utf8: boolean): string | null {
+  if (value === undefined) return null;
+  return utf8 || !/[^\x00-\x7f]/.test(value) ? value : encodeHeaderValue(value);
+}
+
 export function formatEnvelope(headers: readonly HeaderField[], utf8 = false): string {
   const get = (n: string) => getFirstValue(headers, n);
   const from = get('from');
@@ -68,7 +77,7 @@ export function formatEnvelope(headers: readonly HeaderField[], utf8 = false): s
   const replyTo = hasAddress(get('reply-to')) ? get('reply-to') : from;
   const parts = [
     nstr(get('date') ?? null, utf8),
-    nstr(get('subject') ?? null, utf8),
+    nstr(text(get('subject'), utf8), utf8),
     addressList(from, utf8),
     addressList(sender, utf8),
     addressList(replyTo, utf8),

@@ -21,7 +21,7 @@ async function login(): Promise<RawClient> {
 
 test('plain port: LOGINDISABLED before STARTTLS, AUTH=PLAIN after (RFC 9051 §6.2)', async () => {
   const { client, greeting } = await RawClient.plain(srv.ports.imap);
-  assert.match(greeting, /^\* OK \[CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED/);
+  assert.match(greeting, /^\* OK \[CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS LOGINDISABLED/);
   assert.doesNotMatch(greeting, /AUTH=/);
   const l = await client.cmd(`LOGIN ${srv.user} x`);
   assert.match(l.done, /NO \[PRIVACYREQUIRED\]/);
