@@ -667,6 +667,11 @@ function resolveIncludes(c: Compiler, options: CompileOptions): void {
       return;
     }
     if (!inc.once && chain.includes(key)) {
+      // Pigeonhole drops it with a warning when an inactive script is uploaded.
+      if (options.uploaded && !options.activated) {
+        c.warning(inc.pos, 'circular include (ignored during upload)');
+        continue;
+      }
       c.error(inc.pos, 'circular include');
       return;
     }
@@ -686,6 +691,8 @@ function resolveIncludes(c: Compiler, options: CompileOptions): void {
       includeChain: [...chain, key],
       includedScripts: included,
     });
+    for (const w of r.warnings)
+      c.warnings.push({ ...w, message: `included script '${inc.name}': ${w.message}` });
     if (!r.ok) {
       for (const e of r.errors)
         c.errors.push({ ...e, message: `included script '${inc.name}': ${e.message}` });

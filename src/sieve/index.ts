@@ -16,3 +16,13 @@ export { builtinCapabilities } from './registry.js';
 export type { Extension, CommandDef, TagDef, CompileCtx } from './extension.js';
 export type { Runtime } from './runtime/runtime.js';
 export * from './types.js';
+export {
+  compileWithIncludes,
+  directIncludes,
+  includeKey,
+  mapLoader,
+  preloadIncludes,
+  type IncludeFetch,
+  type IncludeMap,
+  type IncludeRef,
+} from './include-preload.js';

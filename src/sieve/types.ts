@@ -262,6 +262,9 @@ export interface RunOptions {
   readonly globals?: Map<string, string>;
 }
 
+/** Source of an included script by location and name, or null when it does not exist. */
+export type IncludeLoader = (location: 'personal' | 'global', name: string) => string | null;
+
 export interface CompileOptions {
   readonly name?: string;
   readonly limits?: Partial<SieveLimits>;
@@ -277,7 +280,15 @@ export interface CompileOptions {
    * circular include, too deep nesting, too many included scripts and an included script that
    * does not compile are compile errors. Without it, includes are resolved at run time only.
    */
-  readonly includeLoader?: (location: 'personal' | 'global', name: string) => string | null;
+  readonly includeLoader?: IncludeLoader;
+  /**
+   * The script is being uploaded (ManageSieve PUTSCRIPT/CHECKSCRIPT), as Pigeonhole's
+   * SIEVE_COMPILE_FLAG_UPLOADED: a missing included script is a warning ("ignored during
+   * upload", RFC 5804 allows storing it), and so is a circular include unless `activated`.
+   */
+  readonly uploaded?: boolean;
+  /** The script is (or replaces) the active one: circular includes stay errors on upload. */
+  readonly activated?: boolean;
   /** editheader: a literal addheader value longer than this many bytes is a compile error. */
   readonly maxHeaderSize?: number;
   /** Internal (nested include compiles): the scripts being compiled, outermost first. */

@@ -14,7 +14,9 @@ import {
 } from './access.js';
 import { DEFAULT_RULES_LIMITS, type RulesLimits } from './limits.js';
 import { RULES_SCRIPT, validateScriptName } from './script-names.js';
-import { checkSieveSource, formatDiagnostic } from './validate.js';
+import { checkSieveSource, formatDiagnostic, type ScriptCheckOptions } from './validate.js';
+import { includeKey, mapLoader, preloadIncludes } from '../../sieve/index.js';
+import { GLOBAL_SCRIPTS_NS } from '../sieve/script-sources.js';
 import { generateRulesScript } from './generate.js';
 import { parseRulesScript } from './parse.js';
 
@@ -73,6 +75,7 @@ export async function checkScript(
   const r = checkSieveSource(source, {
     maxScriptSize: limitsOf(opts).maxScriptSize,
     forwarding: forwarding(owner),
+    include: await includeChecks(core.store, addressId, source, null, { uploaded: true }),
   });
   return { warnings: r.warnings.map(formatDiagnostic) };
 }
@@ -122,11 +125,14 @@ export async function putScript(
     } else {
       assertAdvancedAllowed(owner);
     }
+    const existing = await tx.sieve.list(addressId);
+    // Replacing the active script: a circular include is an error, as at activation.
+    const activated = existing.some((s) => s.name === clean && s.active);
     const checked = checkSieveSource(stored, {
       maxScriptSize: limits.maxScriptSize,
       forwarding: forwarding(owner),
+      include: await includeChecks(tx, addressId, stored, clean, { uploaded: true, activated }),
     });
-    const existing = await tx.sieve.list(addressId);
     if (!existing.some((s) => s.name === clean) && existing.length >= limits.maxScripts)
       throw tooMany(limits);
     await tx.sieve.put(addressId, clean, stored);
@@ -200,9 +206,41 @@ export async function setActiveScript(
     checkSieveSource(s.source, {
       maxScriptSize: Math.max(limits.maxScriptSize, s.source.length * 4),
       forwarding: forwarding(owner),
+      // Not an upload: a missing or circular include is an error (Pigeonhole's SETACTIVE).
+      include: await includeChecks(tx, addressId, s.source, s.name, { uploaded: false }),
     });
     await tx.sieve.setActive(addressId, s.name);
   });
+}
+
+/**
+ * Compile-time include checks (as Pigeonhole): the scripts `source` can reach through
+ * `include` (this address's own, and the global ones) are read first, since the compiler's
+ * loader is synchronous. A script stored under `name` includes its new self.
+ */
+async function includeChecks(
+  store: StoreRoles,
+  addressId: number,
+  source: string,
+  name: string | null,
+  flags: { uploaded: boolean; activated?: boolean },
+): Promise<ScriptCheckOptions['include']> {
+  const self = name === null ? null : includeKey('personal', name);
+  const map = await preloadIncludes(
+    source,
+    {},
+    async (location, script) =>
+      location === 'personal'
+        ? (await store.sieve.get(addressId, script))?.source
+        : store.kv.get(GLOBAL_SCRIPTS_NS, script),
+    self ? { known: new Map([[self, source]]) } : {},
+  );
+  return {
+    includeLoader: mapLoader(map),
+    uploaded: flags.uploaded,
+    activated: flags.activated ?? false,
+    includeChain: self ? [self] : [],
+  };
 }
 
 function forwarding(owner: RulesOwner): boolean {

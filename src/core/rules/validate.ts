@@ -1,12 +1,20 @@
 // Checking a Sieve script before it is stored (RFC 5804 §2.6: PUTSCRIPT and CHECKSCRIPT must refuse a
 // script that does not compile, saying why). Errors name line and column, as the engine reports them.
-import { compile, type CNode, type CompileErrorInfo, type CompiledScript } from '../../sieve/index.js';
+import {
+  compile,
+  type CNode,
+  type CompileErrorInfo,
+  type CompileOptions,
+  type CompiledScript,
+} from '../../sieve/index.js';
 import { MailError } from '../errors.js';
 
 export interface ScriptCheckOptions {
   readonly maxScriptSize: number;
   /** The plan allows forwarding: `redirect` may appear (the issue: forbidden on plans without it). */
   readonly forwarding: boolean;
+  /** Compile-time include checks: a loader over the preloaded scripts and the upload flags. */
+  readonly include?: Pick<CompileOptions, 'includeLoader' | 'uploaded' | 'activated' | 'includeChain'>;
 }
 
 export interface ScriptCheck {
@@ -30,7 +38,11 @@ export function checkSieveSource(source: string, opts: ScriptCheckOptions): Scri
         quota: 'maxsize',
       },
     );
-  const r = compile(source, { name: 'script', limits: { maxScriptSize: opts.maxScriptSize } });
+  const r = compile(source, {
+    name: 'script',
+    limits: { maxScriptSize: opts.maxScriptSize },
+    ...opts.include,
+  });
   if (!r.ok) {
     throw new MailError('INVALID_ARGUMENT', r.errors.map(formatDiagnostic).join('\r\n'), false, {
       errors: r.errors,

@@ -444,12 +444,52 @@ for (const kind of ENGINES) {
       });
 
       await t.test('a runtime error keeps the message in INBOX and says why', async () => {
-        await h.setScript('user@a.test', 'require "include";\ninclude :global "gone";');
+        await h.setScript(
+          'user@a.test',
+          'require ["reject", "fileinto"];\nfileinto "Archive";\nreject "no";',
+        );
         const out = await h.deliver('user@a.test', msg({}));
         assert.deepEqual((out as { folders: string[] }).folders, ['INBOX']);
         const rules = rulesOf(await h.log('user@a.test'));
-        assert.match(rules[0]!, /^Sieve error at line 2: include: .*gone.*: kept in INBOX$/);
+        assert.match(
+          rules[0]!,
+          /^Sieve error at line 3: reject\/ereject action conflicts .*: kept in INBOX$/,
+        );
       });
+
+      await t.test(
+        'includes are checked at compile time: missing or circular, the script is skipped',
+        async () => {
+          // As Pigeonhole: the included scripts are read before compiling, so nothing of a script
+          // with a broken include runs (here the fileinto before it would have).
+          await h.setScript(
+            'user@a.test',
+            'require ["include", "fileinto"];\nfileinto "Archive";\ninclude :global "gone";',
+          );
+          let out = await h.deliver('user@a.test', msg({}));
+          assert.deepEqual((out as { folders: string[] }).folders, ['INBOX']);
+          assert.deepEqual(rulesOf(await h.log('user@a.test')).slice(0, 1), [
+            `script "main" does not compile (line 3: included global script 'gone' does not exist): skipped`,
+          ]);
+          const id = await addressId(core, 'user@a.test');
+          await core.store.sieve.put(id, 'loop-a', 'require "include";\ninclude "loop-b";');
+          await core.store.sieve.put(id, 'loop-b', 'require "include";\ninclude "loop-a";');
+          await h.setScript(
+            'user@a.test',
+            'require ["include", "fileinto"];\nfileinto "Archive";\ninclude "loop-a";',
+          );
+          out = await h.deliver('user@a.test', msg({}));
+          assert.deepEqual((out as { folders: string[] }).folders, ['INBOX']);
+          assert.match(
+            rulesOf(await h.log('user@a.test'))[0]!,
+            /^script "main" does not compile .*: skipped$/,
+          );
+          // Once the included script exists, the script runs.
+          await core.store.sieve.put(id, 'loop-b', 'keep;');
+          out = await h.deliver('user@a.test', msg({}));
+          assert.deepEqual([...(out as { folders: string[] }).folders].sort(), ['Archive', 'INBOX']);
+        },
+      );
 
       await t.test('quarantined mail: the keep goes to Junk', async () => {
         await h.setScript('user@a.test', 'keep;');

@@ -75,11 +75,27 @@ export function createSieveFilter(opts: SieveFilterOptions = {}): MessageFilter 
 
     const explain: string[] = [];
     const scripts = new Map<string, ScriptText>();
+    const fetchInclude = async (
+      location: 'personal' | 'global',
+      name: string,
+    ): Promise<string | undefined> =>
+      location === 'personal'
+        ? (await core.store.sieve.get(account.addressId, name))?.source
+        : globalScripts(core, name);
     for (const s of sources) {
-      const r = cache.compile(s.source, s.name, false);
+      // Includes are checked at compile time (Pigeonhole): a missing or circular one means the
+      // script does not compile, and the message is kept.
+      const r = await cache.compileWithIncludes(
+        s.source,
+        s.name,
+        fetchInclude,
+        active && s.name === active.name ? { location: 'personal', name: active.name } : undefined,
+      );
       if (r.ok) scripts.set(s.name, { source: s.source, compiled: r.script });
       else {
-        // Stored scripts were compile-checked; this happens after an engine change tightened a rule.
+        // Stored scripts were compile-checked; this happens when an included script went missing
+        // (or a circular include was stored inactive and then activated) or an engine change
+        // tightened a rule.
         const e = r.errors[0]!;
         explain.push(`script "${s.name}" does not compile (line ${e.line}: ${e.message}): skipped`);
         core.log.warn(

@@ -58,7 +58,10 @@ export const includeExtension: Extension = {
         const optional = node.tags['optional'] !== undefined;
         const source = loader(location, n);
         if (source === null) {
-          if (!optional) cc.error(pos, `included ${location} script '${n}' does not exist`);
+          if (optional) return undefined;
+          if (cc.options.uploaded)
+            cc.warning(pos, `included ${location} script '${n}' does not exist (ignored during upload)`);
+          else cc.error(pos, `included ${location} script '${n}' does not exist`);
           return undefined;
         }
         const list = (cc.state.get('includes') as PendingInclude[] | undefined) ?? [];
