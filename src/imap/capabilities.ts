@@ -43,6 +43,7 @@ export const AUTHENTICATED_EXTENSIONS = [
   'QUOTA',
   'QUOTA=RES-STORAGE',
   'UTF8=ACCEPT',
+  'COMPRESS=DEFLATE',
 ];
 
 export function capabilities(c: CapabilityInput): string[] {

@@ -31,6 +31,7 @@ import { handleCopy } from './commands/copy.js';
 import { handleExpunge } from './commands/expunge.js';
 import { handleClose } from './commands/close.js';
 import { handleIdle } from './commands/idle.js';
+import { handleCompress } from './commands/compress.js';
 import { handleGetQuota, handleGetQuotaRoot, handleSetQuota } from './commands/quota.js';
 
 export interface CommandSpec {
@@ -75,6 +76,7 @@ export const COMMANDS = {
   GETQUOTA: { states: AUTH, handler: handleGetQuota },
   GETQUOTAROOT: { states: AUTH, handler: handleGetQuotaRoot },
   SETQUOTA: { states: AUTH, handler: handleSetQuota },
+  COMPRESS: { states: AUTH, handler: handleCompress },
   CHECK: { states: SEL, handler: handleNoop },
   CLOSE: { states: SEL, breaksSeqs: true, handler: handleClose },
   UNSELECT: { states: SEL, handler: handleClose },

@@ -62,5 +62,10 @@ export interface SessionApi {
   /** NOTIFY's state (RFC 5465). */
   readonly notifier: Notifier;
   upgradeTls(): Promise<void>;
+  /**
+   * COMPRESS=DEFLATE (RFC 4978): inflates input from now on and returns the switch that deflates output
+   * (called once the tagged OK is out); null when compression is already on.
+   */
+  startCompression(): (() => void) | null;
   close(): void;
 }

@@ -17,6 +17,7 @@ import { COMMANDS, isAllowed, type CommandSpec, type ImapCommand } from './comma
 import { capabilities } from './capabilities.js';
 import { toImapStatus } from './errors.js';
 import { Notifier } from './notify.js';
+import { DeflateStream } from './compress.js';
 
 const OUT_HIGH_WATER = 256 * 1024;
 const IN_HIGH_WATER = 1024 * 1024;
@@ -32,6 +33,9 @@ export class ImapSession implements SessionApi {
   private syncChain: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly cleanups: Array<() => void> = [];
+  /** COMPRESS=DEFLATE (RFC 4978): inflating input since the command, deflating output since its OK. */
+  private zipIn: DeflateStream | null = null;
+  private zip: DeflateStream | null = null;
 
   readonly out: SyncOutput;
   readonly notifier: Notifier = new Notifier(this, () => !this.running || this.lineWaiter !== null);
@@ -250,12 +254,22 @@ export class ImapSession implements SessionApi {
     const parts = this.outBuf.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p));
     this.outBuf = [];
     this.outSize = 0;
-    return this.conn.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    if (this.zip) {
+      this.zip.write(data);
+      return true;
+    }
+    return this.conn.socket.write(data);
   }
 
   async flushOutput(): Promise<void> {
-    if (this.drainBuffer() || this.closed) return;
+    const written = this.drainBuffer();
+    if (this.closed) return;
+    // Compressed: a sync flush ends every burst of responses (RFC 4978 §4), then the socket's backpressure.
+    if (this.zip) await this.zip.flush();
+    else if (written) return;
     const socket = this.conn.socket;
+    if (this.closed || !socket.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         socket.off('drain', done);
@@ -330,6 +344,17 @@ export class ImapSession implements SessionApi {
     return off;
   }
 
+  startCompression(): (() => void) | null {
+    if (this.zipIn) return null;
+    const socket = this.conn.socket;
+    socket.off('data', this.onData);
+    const zip = new DeflateStream(socket, this.onData, () => this.close());
+    this.zipIn = zip;
+    return () => {
+      this.zip = zip;
+    };
+  }
+
   async upgradeTls(): Promise<void> {
     this.receiver.reset();
     await this.conn.startTls();
@@ -354,7 +379,17 @@ export class ImapSession implements SessionApi {
       this.lineWaiter = null;
       w(null);
     }
-    this.conn.socket.end();
+    const zip = this.zip ?? this.zipIn;
+    if (this.zip) {
+      // What was written last (BYE, LOGOUT's OK) is still in the compressor: flush it before the end.
+      void this.zip.flush().then(() => {
+        zip?.close();
+        this.conn.socket.end();
+      });
+    } else {
+      zip?.close();
+      this.conn.socket.end();
+    }
     setTimeout(() => this.conn.socket.destroy(), 2000).unref();
   }
 }
