@@ -319,3 +319,15 @@ test('regression: one long :regex match is stopped by the CPU time limit', () =>
   assert.match(r.errors.map((e) => e.message).join('\n'), /CPU time limit/);
   assert.ok(took < 3_000, `took ${took.toFixed(0)} ms with a 0.25 s limit`);
 });
+
+test('regression: many-star :matches keys on a long header finish quickly (were polynomial)', () => {
+  // "*a*a*a*a*a*a*b" ran as a backtracking RegExp: seconds for 100 characters, growing as n^7.
+  const script =
+    'require ["variables"];\nif header :matches "subject" ["*a*a*a*a*a*a*b", "*?*?*?*?*?*?*?*x"] { discard; }\n';
+  const raw = Buffer.from(`Subject: ${'a'.repeat(20_000)}\r\n\r\nx\r\n`);
+  const t0 = performance.now();
+  const r = runToEnd(script, raw);
+  const took = performance.now() - t0;
+  assert.ok(!r.actions.some((a) => a.type === 'discard'));
+  assert.ok(took < 3_000, `took ${took.toFixed(0)} ms`);
+});

@@ -5,12 +5,13 @@
  */
 import type { FoldMode } from './charset.js';
 import { parseRegex } from './parser.js';
-import { compileProgram, type Program } from './program.js';
+import { compileProgram, MAX_TRACKED_GROUPS, type Program } from './program.js';
 import { pikeExec } from './pike-vm.js';
 
 export type { FoldMode } from './charset.js';
 export { MAX_REPEAT } from './parser.js';
 export { MAX_PROGRAM } from './program.js';
+export { compileGlob, globExec } from './glob.js';
 
 export class PosixRegex {
   constructor(
@@ -39,7 +40,8 @@ export class PosixRegex {
     for (let g = 0; g <= this.program.groups; g++) {
       const s = slots[2 * g] ?? -1;
       const e = slots[2 * g + 1] ?? -1;
-      out.push(s >= 0 && e >= 0 && 2 * g + 1 < slots.length ? text.slice(s, e) : '');
+      // Slots past the tracked groups are Mark registers, not captures.
+      out.push(g <= MAX_TRACKED_GROUPS && s >= 0 && e >= 0 ? text.slice(s, e) : '');
     }
     return out;
   }

@@ -57,8 +57,8 @@ export interface Program {
   readonly canStart: ((c: number) => boolean) | null;
 }
 
-export function compileProgram(parsed: ParsedRegex, fold: FoldMode): Program {
-  const c = new Compiler(Math.min(parsed.groups, MAX_TRACKED_GROUPS));
+export function compileProgram(parsed: ParsedRegex, fold: FoldMode, maxProgram = MAX_PROGRAM): Program {
+  const c = new Compiler(Math.min(parsed.groups, MAX_TRACKED_GROUPS), maxProgram);
   c.emit(Op.Save, 0);
   c.node(parsed.root);
   c.emit(Op.Save, 1);
@@ -181,12 +181,15 @@ class Compiler {
   marks = 0;
   private readonly repInfo = new Map<RegexNode, { reset: [number, number] | null; mark: number }>();
 
-  constructor(private readonly tracked: number) {
+  constructor(
+    private readonly tracked: number,
+    private readonly maxProgram: number,
+  ) {
     this.captureSlots = 2 * (tracked + 1);
   }
 
   emit(op: Op, a = 0, b = 0, set?: CharSet): number {
-    if (this.insts.length >= MAX_PROGRAM) throw new SyntaxError('regular expression too large');
+    if (this.insts.length >= this.maxProgram) throw new SyntaxError('regular expression too large');
     const inst: Inst = { op, a, b };
     if (set) inst.set = set;
     return this.insts.push(inst) - 1;

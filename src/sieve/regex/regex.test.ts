@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compilePosixRegex, posixRegex, MAX_REPEAT, type FoldMode } from './index.js';
+import { compileGlob, compilePosixRegex, globExec, posixRegex, MAX_REPEAT, type FoldMode } from './index.js';
 
 /** The translation :regex used before (src/sieve/regex.ts until the Pike VM), as the oracle. */
 function oracleTranslate(src: string): string {
@@ -300,4 +300,49 @@ test('regex linear time: work is reported so a caller can stop a long match', ()
     /stop/,
   );
   assert.equal(calls, 11);
+});
+
+// ---- :matches wildcards on the same VM ----
+
+/** The RegExp :matches used before (runtime/match.ts), as the oracle. */
+function oldGlob(key: string, value: string): string[] | null {
+  let src = '^';
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i]!;
+    if (c === '\\' && i + 1 < key.length) src += key[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    else if (c === '*') src += '([^]*?)';
+    else if (c === '?') src += '([^])';
+    else src += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  const m = new RegExp(`${src}$`, 'u').exec(value);
+  return m ? [...m].map((x) => x ?? '') : null;
+}
+
+test('glob: agrees with the old RegExp wildcards on match and captures', () => {
+  const key = fc
+    .array(fc.constantFrom('a', 'b', '*', '?', '\\*', '\\', '.', '(', '😀'), { maxLength: 8 })
+    .map((x) => x.join(''));
+  const value = fc
+    .array(fc.constantFrom('a', 'b', '*', '.', '(', '\\', '😀'), { maxLength: 10 })
+    .map((x) => x.join(''));
+  fc.assert(
+    fc.property(key, value, (k, v) => {
+      assert.deepEqual(globExec(compileGlob(k), v, v), oldGlob(k, v), `${k} on ${v}`);
+    }),
+    { numRuns: 20_000, seed: 5228 },
+  );
+});
+
+test('glob linear time: many stars on a near-miss', () => {
+  const prog = compileGlob('*a*a*a*a*a*a*a*a*b');
+  const t = 'a'.repeat(5_000);
+  // The RegExp took about 2 s for 100 characters here, and grew as the 8th power.
+  assert.equal(
+    fast(1_500, '*a*a*a*a*a*a*a*a*b on 5k chars', () => globExec(prog, t, t)),
+    null,
+  );
+  assert.deepEqual(globExec(prog, `${t}b`, `${t}b`)?.slice(1, 3), ['', '']);
+  // A long literal key is not "too large".
+  const lit = 'x'.repeat(100_000);
+  assert.deepEqual(globExec(compileGlob(`${lit}*`), `${lit}y`, `${lit}y`)?.[1], 'y');
 });

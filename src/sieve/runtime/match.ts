@@ -1,6 +1,7 @@
 /** Match types (:is :contains :matches :regex :value :count) over comparators. */
 import { getComparator, relationHolds, type Comparator } from '../comparators.js';
-import { posixRegex, regexFold, type PosixRegex } from '../regex/index.js';
+import { compileGlob, globExec, posixRegex, regexFold, type PosixRegex } from '../regex/index.js';
+import type { Program } from '../regex/program.js';
 import type { CNode } from '../types.js';
 import type { Runtime } from './runtime.js';
 
@@ -30,36 +31,23 @@ export function matchSpec(rt: Runtime, node: CNode, defaultComparator = 'i;ascii
   return { type, relation, comparator };
 }
 
-const globCache = new Map<string, RegExp>();
+const globCache = new Map<string, Program>();
 
-function globRegex(key: string): RegExp {
-  let r = globCache.get(key);
-  if (r) return r;
-  let src = '^';
-  for (let i = 0; i < key.length; i++) {
-    const c = key[i]!;
-    if (c === '\\' && i + 1 < key.length) {
-      const n = key[++i]!;
-      src += n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    } else if (c === '*') src += '([^]*?)';
-    else if (c === '?') src += '([^])';
-    else src += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+function globProgram(key: string): Program {
+  let p = globCache.get(key);
+  if (!p) {
+    p = compileGlob(key);
+    if (globCache.size > 1000) globCache.clear();
+    globCache.set(key, p);
   }
-  src += '$';
-  r = new RegExp(src, 'du');
-  if (globCache.size > 1000) globCache.clear();
-  globCache.set(key, r);
-  return r;
+  return p;
 }
 
-/** Captures of a glob match, or null. Casemap folding keeps UTF-16 length for ASCII folding. */
-function globMatch(value: string, key: string, cmp: Comparator): string[] | null {
+/** Captures of a glob match, or null (linear time: the Pike VM, see regex/glob.ts). */
+function globMatch(value: string, key: string, cmp: Comparator, onWork: () => void): string[] | null {
   const fv = cmp.fold(value);
   const fk = cmp.name === 'i;octet' ? key : cmp.fold(key);
-  const m = globRegex(fk).exec(fv);
-  if (!m) return null;
-  if (fv.length !== value.length || !m.indices) return [...m].map((x) => x ?? '');
-  return m.indices.map((ix) => (ix ? value.slice(ix[0], ix[1]) : ''));
+  return globExec(globProgram(fk), fv, value, onWork);
 }
 
 /**
@@ -110,7 +98,7 @@ export function matchValues(
       for (const v of values)
         for (const k of keys) {
           rt.step();
-          const caps = globMatch(v, k, cmp);
+          const caps = globMatch(v, k, cmp, () => rt.step());
           if (caps) {
             if (setVariables) rt.setMatchVariables(caps);
             return true;
