@@ -123,9 +123,10 @@ export async function serve(config: Config): Promise<number> {
       process.once('SIGINT', () => stop('SIGINT'));
     });
     clearInterval(maintenance);
-    await listeners.close(10_000);
-    await protocols.close();
+    // Together: the listeners stop accepting and say BYE to IMAP/POP3/ManageSieve sessions while
+    // SMTP answers 421 to its sessions and the queue worker finishes its round.
     http.close();
+    await Promise.all([listeners.close(10_000), protocols.close()]);
     return 0;
   } finally {
     await core?.store.close();

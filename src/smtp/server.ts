@@ -18,7 +18,7 @@ import { resolveRecipient } from '../core/directory/resolve.js';
 import type { Mode, SessionState, SmtpOptions } from './session.js';
 import { maySendAs } from '../core/submission/sender-policy.js';
 import { logMail } from '../core/maillog/mail-log.js';
-import { attachSocket, createLibraryServer, smtpError } from './smtp-library.js';
+import { attachSocket, closeLibraryConnections, createLibraryServer, smtpError } from './smtp-library.js';
 import { readMessage } from './read-message.js';
 import { handleMxData } from './mx-data.js';
 import { handleSubmissionData } from './submission-data.js';
@@ -36,6 +36,8 @@ const RELAY_TRICK = /[%!"]|@.*@|^@|:/;
 
 export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
   const states = new Map<string, SessionState>();
+  /** Messages between the end of DATA and our reply: shutdown waits for them (no 250 cut off). */
+  let inFlight = 0;
   const stateOf = (session: SMTPServerSession, mode: Mode): SessionState => {
     let s = states.get(session.id);
     if (!s) {
@@ -143,6 +145,11 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
         },
         onData(stream: SMTPServerDataStream, session, cb) {
           const st = stateOf(session, mode);
+          inFlight++;
+          const done: typeof cb = (...args) => {
+            inFlight--;
+            cb(...(args as Parameters<typeof cb>));
+          };
           readMessage(stream)
             .then(async (raw) => {
               if (stream.sizeExceeded)
@@ -151,19 +158,19 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
               return mode === 'mx' ? handleMxData(ctx) : handleSubmissionData(ctx);
             })
             .then(
-              (reply) => cb(null, reply),
+              (reply) => done(null, reply),
               (err: Error & { responseCode?: number }) => {
                 if (!err.responseCode && isStorageFull(err)) {
                   core.log.error({ err }, 'storage full: message refused for now');
-                  return cb(smtpError(452, '4.3.1', 'Insufficient system storage, try again later'));
+                  return done(smtpError(452, '4.3.1', 'Insufficient system storage, try again later'));
                 }
                 if (!err.responseCode) {
                   core.log.error({ err }, 'message processing failed');
-                  return cb(
+                  return done(
                     smtpError(451, '4.3.0', 'Temporary failure while storing the message; try again'),
                   );
                 }
-                cb(err);
+                done(err);
               },
             );
         },
@@ -190,9 +197,11 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
       submissions: attach(submissions, true),
     },
     async close() {
-      await Promise.all(
-        [mx, submission, submissions].map((s) => new Promise<void>((r) => s.close(() => r()))),
-      );
+      // The library's own close() waits for a listening server we never start, so we drain here:
+      // let every message in flight get its reply, then 421 to everyone (RFC 5321 §3.8).
+      const deadline = Date.now() + 8000;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (const server of [mx, submission, submissions]) closeLibraryConnections(server);
     },
   };
 }

@@ -55,3 +55,16 @@ export function smtpError(code: number, enhanced: string, text: string): Error &
   e.responseCode = code;
   return e;
 }
+
+/** Tells every session of the server we are shutting down (421) and closes it. */
+export function closeLibraryConnections(server: SMTPServer): void {
+  const s = server as unknown as { connections: Set<LibConnection & { close(): void }> };
+  for (const c of s.connections) {
+    try {
+      c.send(421, '4.3.2 Server shutting down, try again later', false);
+      c.close();
+    } catch {
+      /* already gone */
+    }
+  }
+}
