@@ -4,6 +4,7 @@ const BENCHES = {
   crash: './crash.mjs',
   disk: './disk.mjs',
   smtp: './smtp.mjs',
+  'smtp-source': './smtp-source.mjs',
   imap: './imap.mjs',
   'imap-idle': './imap-idle.mjs',
   sieve: './sieve.mjs',

@@ -1,21 +1,17 @@
-// SQLite engine: one better-sqlite3 connection (Kysely serialises on it), WAL, full fsync at commit.
+// SQLite engine: one better-sqlite3 connection (Kysely serialises on it), WAL, every commit fsynced
+// before its caller hears of it — by a group fsync of the WAL after COMMIT (sqlite-driver.ts,
+// group-fsync.ts) rather than inside COMMIT, which would block the event loop once per commit.
 // The file is shared by several processes (the server and the admin CLI), hence the busy timeout and
 // BEGIN IMMEDIATE: a deferred transaction that reads and then writes can fail with SQLITE_BUSY when
 // another process wrote in between, whatever the timeout; taking the write lock up front waits instead.
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  CompiledQuery,
-  Kysely,
-  SqliteAdapter,
-  SqliteDriver,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  sql,
-} from 'kysely';
-import type { DatabaseConnection, Dialect as KyselyDialect } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
+import type { Dialect as KyselyDialect } from 'kysely';
 import type { Capabilities } from '../../ports.js';
 import type { SqlEngine } from '../engine.js';
 import type { Database } from '../schema.js';
+import { GroupFsync } from './group-fsync.js';
+import { GroupCommitSqliteDriver } from './sqlite-driver.js';
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -26,12 +22,6 @@ export const sqliteCapabilities: Capabilities = Object.freeze({
   sharedAcrossHosts: false,
 });
 
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
 /** SQLite does run DDL in transactions; saying so makes the Migrator apply each migration atomically. */
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
@@ -41,17 +31,21 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 
 export function openSqlite(file: string): SqlEngine {
   const raw = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS });
+  let wal = false;
   try {
     raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = FULL');
+    wal = raw.pragma('journal_mode = WAL', { simple: true }) === 'wal';
+    // In WAL mode, NORMAL: COMMIT writes the WAL without syncing it and the driver fsyncs it
+    // (grouped) before the commit is reported; SQLite itself still syncs around checkpoints.
+    // Anything else (in-memory) keeps FULL.
+    raw.pragma(`synchronous = ${wal ? 'NORMAL' : 'FULL'}`);
     raw.pragma('foreign_keys = ON');
   } catch (e) {
     raw.close();
     throw e;
   }
   const dialect: KyselyDialect = {
-    createDriver: () => new ImmediateSqliteDriver({ database: raw }),
+    createDriver: () => new GroupCommitSqliteDriver(raw, wal ? new GroupFsync(raw.name) : undefined),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new TransactionalDdlSqliteAdapter(),
     createIntrospector: (db) => new SqliteIntrospector(db),
