@@ -11,23 +11,33 @@ export interface MailLogEntry {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * Appends to the mail log without holding up the caller: the store batches appends made outside a
+ * transaction (one commit for many events; see the store's mail log buffer), so the line may land
+ * a few milliseconds later — readers in this process still see it. A crash in that window loses
+ * log lines only, and a failure is reported in the server log, never to the delivery.
+ */
 export async function logMail(core: Core, entries: MailLogEntry | MailLogEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length === 0) return;
   const at = core.now();
-  try {
-    await core.store.mailLog.append(
-      list.map((e) => ({
-        at,
-        address: e.address.toLowerCase(),
-        direction: e.direction,
-        messageId: e.messageId,
-        event: e.event,
-        detail: e.detail ?? {},
-      })),
-    );
-  } catch (err) {
+  const report = (err: unknown): void =>
     core.log.error({ err, entries: list.length }, 'mail log append failed');
+  try {
+    core.store.mailLog
+      .append(
+        list.map((e) => ({
+          at,
+          address: e.address.toLowerCase(),
+          direction: e.direction,
+          messageId: e.messageId,
+          event: e.event,
+          detail: e.detail ?? {},
+        })),
+      )
+      .catch(report);
+  } catch (err) {
+    report(err);
   }
 }
 

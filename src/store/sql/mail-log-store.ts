@@ -1,32 +1,50 @@
 // Per-address mail log: append-only rows, queried newest first, purged by age.
 import type { MailLogDirection, MailLogEvent, MailLogRecord, MailLogStore } from '../ports.js';
 import type { Exec } from './context.js';
+import type { MailLogBuffer } from './mail-log-buffer.js';
 import { affected, chunks, parseJsonObject } from './rows.js';
 
 const INSERT_CHUNK = 500;
 
-export class SqlMailLogStore implements MailLogStore {
-  constructor(private readonly x: Exec) {}
+/** Inserts events in one transaction (the caller's, if any). */
+export async function insertMailLog(x: Exec, events: MailLogEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await x.atomic(async ({ db }) => {
+    for (const part of chunks(events, INSERT_CHUNK)) {
+      await db
+        .insertInto('mail_log')
+        .values(
+          part.map((e) => ({
+            at: e.at,
+            address: e.address,
+            direction: e.direction,
+            message_id: e.messageId,
+            event: e.event,
+            detail: JSON.stringify(e.detail),
+          })),
+        )
+        .execute();
+    }
+  });
+}
 
-  async append(events: MailLogEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.x.atomic(async ({ db }) => {
-      for (const part of chunks(events, INSERT_CHUNK)) {
-        await db
-          .insertInto('mail_log')
-          .values(
-            part.map((e) => ({
-              at: e.at,
-              address: e.address,
-              direction: e.direction,
-              message_id: e.messageId,
-              event: e.event,
-              detail: JSON.stringify(e.detail),
-            })),
-          )
-          .execute();
-      }
-    });
+export class SqlMailLogStore implements MailLogStore {
+  constructor(
+    private readonly x: Exec,
+    private readonly buffer: MailLogBuffer,
+  ) {}
+
+  /** In a transaction: part of it. Otherwise batched with other appends (see mail-log-buffer.ts). */
+  append(events: MailLogEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    if (this.x.current() !== undefined) return insertMailLog(this.x, events);
+    return this.buffer.add(events);
+  }
+
+  /** Reads and purges see every append made before them (not from inside a transaction, which
+   * holds SQLite's one connection the pending batch would wait for). */
+  private async settle(): Promise<void> {
+    if (this.x.current() === undefined) await this.buffer.flush().catch(() => undefined);
   }
 
   /** Newest first (a log is read from the latest event back); `since` inclusive, `until` exclusive. */
@@ -37,6 +55,7 @@ export class SqlMailLogStore implements MailLogStore {
     until?: number;
     limit?: number;
   }): Promise<MailLogRecord[]> {
+    await this.settle();
     let q = this.x.db().selectFrom('mail_log').selectAll();
     if (filter.address !== undefined) q = q.where('address', '=', filter.address);
     if (filter.messageId !== undefined) q = q.where('message_id', '=', filter.messageId);
@@ -57,6 +76,7 @@ export class SqlMailLogStore implements MailLogStore {
   }
 
   async purgeOlderThan(before: number): Promise<number> {
+    await this.settle();
     const r = await this.x.db().deleteFrom('mail_log').where('at', '<', before).executeTakeFirst();
     return affected(r.numDeletedRows);
   }

@@ -7,19 +7,20 @@ import { SqlDirectoryStore } from './directory-store.js';
 import type { SqlEngine } from './engine.js';
 import { mappingStoreErrors, toStoreError } from './errors.js';
 import { SqlKvStore } from './kv-store.js';
-import { SqlMailLogStore } from './mail-log-store.js';
+import { MailLogBuffer } from './mail-log-buffer.js';
+import { insertMailLog, SqlMailLogStore } from './mail-log-store.js';
 import { SqlMailStore } from './mail-store.js';
 import { SqlQueueStore } from './queue-store.js';
 import { SqlSieveStore } from './sieve-store.js';
 
-function makeRoles(x: Exec): StoreRoles {
+function makeRoles(x: Exec, mailLog: MailLogBuffer): StoreRoles {
   return Object.freeze({
     directory: mappingStoreErrors(new SqlDirectoryStore(x)),
     mail: mappingStoreErrors(new SqlMailStore(x)),
     queue: mappingStoreErrors(new SqlQueueStore(x)),
     sieve: mappingStoreErrors(new SqlSieveStore(x)),
     kv: mappingStoreErrors(new SqlKvStore(x)),
-    mailLog: mappingStoreErrors(new SqlMailLogStore(x)),
+    mailLog: mappingStoreErrors(new SqlMailLogStore(x, mailLog)),
   });
 }
 
@@ -34,6 +35,7 @@ export class SqlStore implements Store {
   readonly mailLog;
   readonly #runner: TransactionRunner;
   readonly #txRoles = new WeakMap<Frame, StoreRoles>();
+  readonly #mailLogBuffer: MailLogBuffer;
   #closed = false;
 
   constructor(
@@ -43,7 +45,9 @@ export class SqlStore implements Store {
     this.dialect = engine.dialect;
     this.capabilities = engine.capabilities;
     this.#runner = new TransactionRunner(engine);
-    const roles = makeRoles(this.#runner.ambient());
+    const ambient = this.#runner.ambient();
+    this.#mailLogBuffer = new MailLogBuffer((events) => insertMailLog(ambient, events));
+    const roles = makeRoles(ambient, this.#mailLogBuffer);
     this.directory = roles.directory;
     this.mail = roles.mail;
     this.queue = roles.queue;
@@ -55,7 +59,7 @@ export class SqlStore implements Store {
   private rolesFor(frame: Frame): StoreRoles {
     let roles = this.#txRoles.get(frame);
     if (roles === undefined) {
-      roles = makeRoles(this.#runner.bound(frame));
+      roles = makeRoles(this.#runner.bound(frame), this.#mailLogBuffer);
       this.#txRoles.set(frame, roles);
     }
     return roles;
@@ -76,6 +80,8 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Batched mail log lines still waiting go in before the engine closes.
+    await this.#mailLogBuffer.flush().catch(() => undefined);
     await this.engine.close();
   }
 }
