@@ -9,6 +9,7 @@ import { readMailLog } from '../core/maillog/mail-log.js';
 import { unban } from '../core/security/bans.js';
 import { parseArgs, parseSize, UsageError } from './args.js';
 import { queueCommand } from './queue-command.js';
+import { autoreplyCommand, AUTOREPLY_USAGE } from './autoreply-command.js';
 import { rulesCommand, RULES_USAGE } from './rules-command.js';
 
 export const ADMIN_USAGE = `usage: mailstead admin <command> ... --config FILE
@@ -33,8 +34,11 @@ export const ADMIN_USAGE = `usage: mailstead admin <command> ... --config FILE
   log show ADDRESS [--limit N]      the per-address mail log
   ban remove IP                     lift an authentication ban
   rules ... | sieve ...             sorting rules and Sieve scripts of an address (below)
+  autoreply ...                     the auto-reply (out-of-office) of an address (below)
 
-${RULES_USAGE.split('\n').slice(1).join('\n')}`;
+${RULES_USAGE.split('\n').slice(1).join('\n')}
+
+${AUTOREPLY_USAGE.split('\n').slice(2).join('\n')}`;
 
 type Out = (line: string) => void;
 
@@ -61,6 +65,7 @@ export async function adminCommand(core: Core, argv: string[], out: Out): Promis
   const [noun, verb, ...rest] = argv;
   if (noun === 'queue') return queueCommand(core, argv.slice(1), out);
   if (noun === 'rules' || noun === 'sieve') return rulesCommand(core, argv, out);
+  if (noun === 'autoreply') return autoreplyCommand(core, argv.slice(1), out);
   const key = `${noun ?? ''} ${verb ?? ''}`;
   switch (key) {
     case 'domain add': {

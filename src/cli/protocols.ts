@@ -8,6 +8,7 @@ import { createResolver } from '../core/dns/resolver.js';
 import { noSpamCheck, type DeliveryHooks } from '../core/delivery/hooks.js';
 import { createSieveFilter } from '../core/sieve/sieve-filter.js';
 import { serviceTemplateScripts } from '../core/rules/templates.js';
+import { autoReplyScripts } from '../core/autoreply/auto-replies.js';
 import { enqueue } from '../core/queue/enqueue.js';
 import { srsForward } from '../core/queue/srs.js';
 import { startQueueWorker, type QueueWorker } from '../core/queue/worker.js';
@@ -52,8 +53,11 @@ export async function protocolHandlers(core: Core, config: Config, tls: TlsMater
   const secret = srsSecretFromConfig(config);
   const hooks: DeliveryHooks = {
     spam: noSpamCheck,
-    // the service's rule templates run before each address's own script
-    filter: createSieveFilter({ templates: serviceTemplateScripts }),
+    // before each address's own script: its auto-reply first (a template that files the message
+    // elsewhere ends the sequence, and must not silence the out-of-office), then the service's templates
+    filter: createSieveFilter({
+      templates: async (c, a) => [...(await autoReplyScripts(c, a)), ...(await serviceTemplateScripts(c, a))],
+    }),
     async forward(c, req) {
       // SRS keeps SPF passing at the far end; the null sender stays null (no bounce to a bounce).
       const sender = req.originalSender
