@@ -41,6 +41,32 @@ export function unfold(value: string): string {
   return value.replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, '');
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+
+/** `s.replace(/\r?\n$/, '')` without a regex. */
+function withoutFinalNewline(s: string): string {
+  if (!s.endsWith('\n')) return s;
+  return s.slice(0, s.length > 1 && s.charCodeAt(s.length - 2) === 13 ? -2 : -1);
+}
+
+/** `s.replace(/[ \t]+$/, '')` without a regex. */
+function trimEndWsp(s: string): string {
+  let e = s.length;
+  while (e > 0 && (s.charCodeAt(e - 1) === 32 || s.charCodeAt(e - 1) === 9)) e--;
+  return e === s.length ? s : s.slice(0, e);
+}
+
+/** `s.replace(/^[ \t]+/, '')` without a regex. */
+function trimStartWsp(s: string): string {
+  let i = 0;
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  return i === 0 ? s : s.slice(i);
+}
+
 function lineEnd(buf: Uint8Array, pos: number, limit: number): number {
   const i = buf.indexOf(10, pos);
   return i < 0 || i >= limit ? limit : i + 1;
@@ -66,11 +92,15 @@ export function parseHeaderSection(
     if (fieldStart < 0) return;
     if (fields.length < maxFields) {
       const bytes = buf.subarray(fieldStart, Math.min(endPos, fieldStart + maxLen));
-      let raw = decodeUnknown(bytes);
-      raw = raw.replace(/\r?\n$/, '');
+      // Most fields are ASCII, where Latin-1 and UTF-8 read the same: a native Latin-1 slice
+      // then saves the decoder call; the (rarer) 8-bit fields go through decodeUnknown.
+      let raw = latin1(bytes);
+      if (NON_ASCII.test(raw)) raw = decodeUnknown(bytes);
+      raw = withoutFinalNewline(raw);
       const colon = raw.indexOf(':');
-      const name = raw.slice(0, colon).replace(/[ \t]+$/, '');
-      const value = unfold(raw.slice(colon + 1)).replace(/^[ \t]+/, '');
+      const name = trimEndWsp(raw.slice(0, colon));
+      const rest = raw.slice(colon + 1);
+      const value = trimStartWsp(rest.includes('\n') ? unfold(rest) : rest);
       fields.push({ name, value, raw, start: fieldStart, end: endPos });
     }
     fieldStart = -1;

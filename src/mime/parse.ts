@@ -58,9 +58,13 @@ interface Ctx {
   parts: number;
 }
 
+// indexOf is a native memchr: counting a 40 kB base64 attachment this way is several times
+// faster than a byte loop in JS, and every part of every parsed message is counted.
 function countLines(buf: Uint8Array, start: number, end: number): number {
+  // A view bounds the search at `end` (not at the next line feed after it).
+  const body = buf.subarray(start, end);
   let n = 0;
-  for (let i = start; i < end; i++) if (buf[i] === 10) n++;
+  for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) n++;
   if (end > start && buf[end - 1] !== 10) n++;
   return n;
 }

@@ -10,7 +10,17 @@ export interface Comparator {
   equals(a: string, b: string): boolean;
 }
 
-const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * ASCII-only lower case. For an all-ASCII string that is what toLowerCase does (it only maps
+ * A-Z there), and it allocates nothing when there is nothing to change; other strings keep
+ * their non-ASCII letters as they are.
+ */
+function asciiLower(s: string): string {
+  if (!NON_ASCII.test(s)) return s.toLowerCase();
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
 
 function cmp(a: string, b: string): number {
   // Compare by code point, i.e. UTF-8 byte order.

@@ -275,7 +275,7 @@ const address: CommandDef = {
     const values: string[] = [];
     for (const src of headerSources(rt, node))
       for (const n of names) {
-        for (const a of headerAddresses(applyIndex(node, src.rawValues(n)))) {
+        for (const a of headerAddresses(applyIndex(node, src.rawValues(n)), rt.message.valueCache)) {
           const v = addressPart(rt, a, part);
           if (v !== null) values.push(v);
         }

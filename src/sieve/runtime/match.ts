@@ -85,15 +85,17 @@ export function matchValues(
           if (cmp.equals(v, k)) return true;
         }
       return false;
-    case 'contains':
+    case 'contains': {
+      const fks = keys.map((k) => cmp.fold(k));
       for (const v of values) {
         const fv = cmp.fold(v);
-        for (const k of keys) {
+        for (const fk of fks) {
           rt.step();
-          if (fv.includes(cmp.fold(k))) return true;
+          if (fv.includes(fk)) return true;
         }
       }
       return false;
+    }
     case 'matches':
       for (const v of values)
         for (const k of keys) {

@@ -120,13 +120,25 @@ export interface SieveAddress {
  * (its full text, matched by `:all` only). As in Dovecot's `smtp_address_init_from_msg`, a
  * local part must be ASCII to count as an address.
  */
-export function headerAddresses(values: readonly string[]): SieveAddress[] {
+export function headerAddresses(
+  values: readonly string[],
+  /** Per-message cache (SieveMessage.valueCache): the same From is read by many rules. */
+  cache?: Map<string, unknown>,
+): SieveAddress[] {
   const out: SieveAddress[] = [];
   for (const v of values) {
-    const all = flattenAddresses(parseAddressList(v));
-    const valid = all.filter((a) => a.valid && a.domain !== '' && /^[\x00-\x7f]+$/.test(a.local));
-    if (valid.length > 0) out.push(...valid.map((a) => ({ local: a.local, domain: a.domain })));
-    else out.push({ local: '', domain: '', invalid: v.trim() });
+    const key = `address\0${v}`;
+    let entries = cache?.get(key) as readonly SieveAddress[] | undefined;
+    if (!entries) {
+      const all = flattenAddresses(parseAddressList(v));
+      const valid = all.filter((a) => a.valid && a.domain !== '' && /^[\x00-\x7f]+$/.test(a.local));
+      entries =
+        valid.length > 0
+          ? valid.map((a) => ({ local: a.local, domain: a.domain }))
+          : [{ local: '', domain: '', invalid: v.trim() }];
+      cache?.set(key, entries);
+    }
+    for (const e of entries) out.push(e);
   }
   return out;
 }
