@@ -134,8 +134,10 @@ export function createSieveFilter(opts: SieveFilterOptions = {}): MessageFilter 
         status = 'error';
         break;
       }
-      // Like Pigeonhole's script sequences: the next script runs only while the keep stands.
+      // Like Pigeonhole's script sequences: the next script runs only while the keep stands, and
+      // what earlier scripts decided counts as executed (so one vacation each is no conflict).
       if (!rt.keepInEffect) break;
+      rt.executedActions = rt.resultActions.length;
     }
     for (const [name, s] of host.includedScripts) scripts.set(name, s);
     const result = rt.finish(status);
