@@ -38,7 +38,21 @@ export interface HeaderParseOptions {
 
 /** Remove folding: every CRLF/LF followed by whitespace becomes that whitespace. */
 export function unfold(value: string): string {
-  return value.replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, '');
+  // Same as value.replace(/\r?\n(?=[ \t])/g, '').replace(/\r?\n$/, ''), without the regex
+  // machinery: every header of every message is unfolded.
+  let nl = value.indexOf('\n');
+  if (nl < 0) return value;
+  let out = '';
+  let from = 0;
+  for (; nl >= 0; nl = value.indexOf('\n', nl + 1)) {
+    const next = value.charCodeAt(nl + 1);
+    if (next !== 32 && next !== 9) continue;
+    const cut = nl > from && value.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    out += value.slice(from, cut);
+    from = nl + 1;
+  }
+  out += value.slice(from);
+  return withoutFinalNewline(out);
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -85,32 +99,24 @@ export function parseHeaderSection(
 ): HeaderSection {
   const maxLen = options.maxFieldLength ?? 1 << 20;
   const maxFields = options.maxFields ?? 10000;
-  const fields: HeaderField[] = [];
+  // Field byte ranges first; the strings are cut from one Latin-1 decode of the whole section.
+  const ranges: number[] = [];
   let pos = start;
   let fieldStart = -1;
   const finish = (endPos: number): void => {
-    if (fieldStart < 0) return;
-    if (fields.length < maxFields) {
-      const bytes = buf.subarray(fieldStart, Math.min(endPos, fieldStart + maxLen));
-      // Most fields are ASCII, where Latin-1 and UTF-8 read the same: a native Latin-1 slice
-      // then saves the decoder call; the (rarer) 8-bit fields go through decodeUnknown.
-      let raw = latin1(bytes);
-      if (NON_ASCII.test(raw)) raw = decodeUnknown(bytes);
-      raw = withoutFinalNewline(raw);
-      const colon = raw.indexOf(':');
-      const name = trimEndWsp(raw.slice(0, colon));
-      const rest = raw.slice(colon + 1);
-      const value = trimStartWsp(rest.includes('\n') ? unfold(rest) : rest);
-      fields.push({ name, value, raw, start: fieldStart, end: endPos });
-    }
+    if (fieldStart >= 0 && ranges.length < 2 * maxFields) ranges.push(fieldStart, endPos);
     fieldStart = -1;
+  };
+  const done = (end: number, truncated: boolean): HeaderSection => {
+    const fields = makeFields(buf, start, end, ranges, maxLen);
+    return { fields, start, end, bodyStart: end, truncated };
   };
   while (pos < limit) {
     const c = buf[pos]!;
     const next = lineEnd(buf, pos, limit);
     if (c === 10 || (c === 13 && buf[pos + 1] === 10)) {
       finish(pos);
-      return { fields, start, end: next, bodyStart: next, truncated: false };
+      return done(next, false);
     }
     if (c === 32 || c === 9) {
       // Continuation; a stray one before any field is ignored.
@@ -118,12 +124,43 @@ export function parseHeaderSection(
       continue;
     }
     finish(pos);
-    const colon = buf.indexOf(58, pos);
-    if (colon >= 0 && colon < next) fieldStart = pos;
+    // The colon must be on this line; searching only the line keeps a long run of colon-less
+    // lines linear.
+    let colon = pos;
+    while (colon < next && buf[colon] !== 58) colon++;
+    if (colon < next) fieldStart = pos;
     pos = next;
   }
   finish(limit);
-  return { fields, start, end: limit, bodyStart: limit, truncated: true };
+  return done(limit, true);
+}
+
+function makeFields(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  ranges: readonly number[],
+  maxLen: number,
+): HeaderField[] {
+  const fields: HeaderField[] = [];
+  if (ranges.length === 0) return fields;
+  // Most header sections are ASCII, where Latin-1 and UTF-8 read the same: one native Latin-1
+  // decode then serves every field; a field with 8-bit bytes goes through decodeUnknown.
+  const text = latin1(buf.subarray(start, end));
+  const ascii = !NON_ASCII.test(text);
+  for (let i = 0; i < ranges.length; i += 2) {
+    const fieldStart = ranges[i]!;
+    const endPos = ranges[i + 1]!;
+    const cut = Math.min(endPos, fieldStart + maxLen);
+    let raw = text.slice(fieldStart - start, cut - start);
+    if (!ascii && NON_ASCII.test(raw)) raw = decodeUnknown(buf.subarray(fieldStart, cut));
+    raw = withoutFinalNewline(raw);
+    const colon = raw.indexOf(':');
+    const name = trimEndWsp(raw.slice(0, colon));
+    const value = trimStartWsp(unfold(raw.slice(colon + 1)));
+    fields.push({ name, value, raw, start: fieldStart, end: endPos });
+  }
+  return fields;
 }
 
 /** Case-insensitive lookup helpers over a field list. */
