@@ -7,6 +7,8 @@ const BENCHES = {
   'smtp-source': './smtp-source.mjs',
   imap: './imap.mjs',
   'imap-idle': './imap-idle.mjs',
+  'imap-select': './imap-select.mjs',
+  'imap-rss': './imap-rss.mjs',
   sieve: './sieve.mjs',
   fuzz: './fuzz.mjs',
   load: './load.mjs',

@@ -695,6 +695,19 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         assert.ok(flagChanges.every((c) => c.mailboxId === s.inbox.id && c.addressId === s.address.id));
       });
 
+      it('finds the first unseen UID, following flag changes and expunges', async (store) => {
+        const s = await seed(store);
+        assert.equal(await store.mail.firstUnseenUid(s.inbox.id), null);
+        for (let i = 0; i < 5; i++) await append(store, s.inbox.id, i < 2 ? ['\\Seen'] : []);
+        assert.equal(await store.mail.firstUnseenUid(s.inbox.id), 3);
+        await store.mail.setFlags(s.inbox.id, [2], 'remove', ['\\Seen']);
+        assert.equal(await store.mail.firstUnseenUid(s.inbox.id), 2);
+        await store.mail.expunge(s.inbox.id, [2]);
+        assert.equal(await store.mail.firstUnseenUid(s.inbox.id), 3);
+        await store.mail.setFlags(s.inbox.id, [3, 4, 5], 'add', ['\\Seen']);
+        assert.equal(await store.mail.firstUnseenUid(s.inbox.id), null);
+      });
+
       it('leaves rows modified since UNCHANGEDSINCE alone and reports them (CONDSTORE)', async (store) => {
         const s = await seed(store);
         await append(store, s.inbox.id);

@@ -230,6 +230,8 @@ export interface MailStore {
   /** All UIDs in ascending order, cheaply (no flags, no sizes): for sequence-number maps. */
   listUids(mailboxId: number): Promise<number[]>;
   counts(mailboxId: number): Promise<MailboxCounts>;
+  /** The lowest UID without \Seen, or null when every message is seen (IMAP's [UNSEEN n] without a scan). */
+  firstUnseenUid(mailboxId: number): Promise<number | null>;
   /**
    * Changes flags of the given UIDs. With `unchangedSince`, rows whose modseq is higher are left alone
    * and returned in `conflicts` (CONDSTORE). Each changed row gets a new modseq and a 'flags' change.

@@ -1,6 +1,7 @@
 // FETCH (RFC 9051 §6.4.5): flags and metadata from the row, everything else from the blob parsed
-// once per message; BODY[...] (not .PEEK) and RFC822/RFC822.TEXT set \Seen. CONDSTORE's MODSEQ and
-// CHANGEDSINCE (RFC 7162 §3.1.4), BINARY (RFC 3516).
+// once per message; ENVELOPE / BODY / BODYSTRUCTURE from the process's structure cache when they were
+// formatted before (then the blob is not read at all). BODY[...] (not .PEEK) and RFC822/RFC822.TEXT
+// set \Seen. CONDSTORE's MODSEQ and CHANGEDSINCE (RFC 7162 §3.1.4), BINARY (RFC 3516).
 import { loadMessages, setFlags } from '../../core/mailbox/messages.js';
 import { parseMessage, type MimePart } from '../../mime/index.js';
 import type { MessageRecord } from '../../store/ports.js';
@@ -14,11 +15,16 @@ import { formatSequenceSet, inRanges, resolveRanges } from '../proto/sequence.js
 import { ImapNoError } from '../errors.js';
 import type { CommandContext, CommandResult, SessionApi } from '../session-api.js';
 import type { SelectedMailbox } from '../selected.js';
+import { structureCache, type StructureItem } from '../structure-cache.js';
 
 const BATCH = 200;
 
+const FROM_ROW = ['flags', 'uid', 'internaldate', 'rfc822.size', 'modseq'];
+const STRUCTURE: readonly string[] = ['envelope', 'body', 'bodystructure'];
+
+/** Items that always need the message itself (structure items may come from the cache). */
 function needsBlob(items: readonly FetchItem[]): boolean {
-  return items.some((i) => !['flags', 'uid', 'internaldate', 'rfc822.size', 'modseq'].includes(i.kind));
+  return items.some((i) => !FROM_ROW.includes(i.kind) && !STRUCTURE.includes(i.kind));
 }
 
 function setsSeen(i: FetchItem): boolean {
@@ -92,10 +98,24 @@ async function writeMessage(
 ): Promise<void> {
   let raw: Buffer | null = null;
   let root: MimePart | null = null;
-  if (blob) {
+  const cached = new Map<StructureItem, string>();
+  for (const it of items) {
+    if (!STRUCTURE.includes(it.kind)) continue;
+    const v = structureCache.get(m.blobHash, it.kind as StructureItem, s.utf8);
+    if (v !== undefined) cached.set(it.kind as StructureItem, v);
+  }
+  if (blob || items.some((i) => STRUCTURE.includes(i.kind) && !cached.has(i.kind as StructureItem))) {
     raw = await s.core.store.blobs.get(m.blobHash);
     root = parseMessage(raw);
   }
+  const structure = (item: StructureItem, make: () => string): string => {
+    let v = cached.get(item);
+    if (v === undefined) {
+      v = make();
+      structureCache.set(m.blobHash, item, s.utf8, v);
+    }
+    return v;
+  };
   const parts: Array<string | Buffer> = [];
   const lit = (label: string, data: Buffer | null, binary = false) => {
     if (data === null) {
@@ -133,13 +153,15 @@ async function writeMessage(
         lit('RFC822.TEXT', raw!.subarray(root!.bodyStart, root!.bodyEnd));
         break;
       case 'envelope':
-        parts.push(`ENVELOPE ${formatEnvelope(root!.headers, s.utf8)}`);
+        parts.push(`ENVELOPE ${structure('envelope', () => formatEnvelope(root!.headers, s.utf8))}`);
         break;
       case 'body':
-        parts.push(`BODY ${formatBodyStructure(root!, false, s.utf8, raw!)}`);
+        parts.push(`BODY ${structure('body', () => formatBodyStructure(root!, false, s.utf8, raw!))}`);
         break;
       case 'bodystructure':
-        parts.push(`BODYSTRUCTURE ${formatBodyStructure(root!, true, s.utf8, raw!)}`);
+        parts.push(
+          `BODYSTRUCTURE ${structure('bodystructure', () => formatBodyStructure(root!, true, s.utf8, raw!))}`,
+        );
         break;
       case 'binary.size': {
         const b = binaryBytes(raw!, root!, it.section.path);

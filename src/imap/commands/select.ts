@@ -28,21 +28,15 @@ export async function handleSelect(ctx: CommandContext): Promise<CommandResult> 
   if (args.condstore) s.enabled.add('CONDSTORE');
   const readOnly = ctx.name === 'EXAMINE';
   const sel = await SelectedMailbox.open(s.core, box, readOnly, s.rev2);
-  const counts = await s.core.store.mail.counts(box.id);
   s.send(sel.flagsLine());
   s.send(`* ${sel.map.size} EXISTS`);
   if (!s.rev2) {
     sel.announcedRecent = sel.recentCount;
     s.send(`* ${sel.announcedRecent} RECENT`);
-    if (counts.unseen > 0) {
-      for await (const m of iterateMessages(s.core, box.id)) {
-        if (!m.flags.includes('\\Seen')) {
-          const seq = sel.map.seqOf(m.uid);
-          if (seq > 0) s.send(`* OK [UNSEEN ${seq}] First unseen message`);
-          break;
-        }
-      }
-    }
+    // One indexed query, not a walk through the folder (100k messages must SELECT in well under a second).
+    const first = await s.core.store.mail.firstUnseenUid(box.id);
+    const seq = first === null ? 0 : sel.map.seqOf(first);
+    if (seq > 0) s.send(`* OK [UNSEEN ${seq}] First unseen message`);
   }
   s.send(`* OK [${sel.permanentFlagsCode()}] Flags permitted`);
   s.send(`* OK [UIDVALIDITY ${sel.box.uidValidity}] UIDs valid`);

@@ -299,6 +299,20 @@ export class SqlMailStore implements MailStore {
     return { messages, unseen: messages - Number(r.seen), size: Number(r.size) };
   }
 
+  async firstUnseenUid(mailboxId: number): Promise<number | null> {
+    // Walks the (mailbox_id, uid) index in UID order and stops at the first unseen row.
+    const r = await this.x
+      .db()
+      .selectFrom('messages')
+      .select('uid')
+      .where('mailbox_id', '=', mailboxId)
+      .where('seen', '=', 0)
+      .orderBy('uid')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? Number(r.uid) : null;
+  }
+
   async setFlags(
     mailboxId: number,
     uids: number[],
