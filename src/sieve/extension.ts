@@ -50,8 +50,17 @@ export interface CommandDef {
   readonly block?: 'none' | 'required';
   /** Semantic checks beyond argument shapes; may return extra data for the runtime. */
   validate?(node: CNode, cc: CompileCtx, pos: Position, tagPos: Readonly<Record<string, Position>>): unknown;
-  /** Commands: perform; tests: evaluate (the boolean is the test result). */
-  run(rt: Runtime, node: CNode): RunResult;
+  /**
+   * Commands: perform; tests: evaluate (the boolean is the test result). A generator, so that it
+   * can ask the host questions (yield a SieveEvent). Every definition has `run` or `evaluate`.
+   */
+  run?(rt: Runtime, node: CNode): RunResult;
+  /**
+   * The same for definitions that never ask the host: called directly, without the cost of a
+   * generator per test and per command. Definitions with sub-tests (not, anyof, allof) may
+   * have both: `evaluate` is used when every sub-test can be evaluated this way.
+   */
+  evaluate?(rt: Runtime, node: CNode): boolean;
 }
 
 export interface Extension {

@@ -141,8 +141,7 @@ export const bodyExtension: Extension = {
         { name: 'text', group: 'transform' },
       ],
       positional: ['strings'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const transform =
           node.tags['raw'] !== undefined ? 'raw' : node.tags['content'] !== undefined ? 'content' : 'text';
         const values = bodyValues(rt, transform, rt.expand(node.tags['content']));

@@ -20,7 +20,7 @@ const ifCmd: CommandDef = {
   kind: 'command',
   *run(rt, node) {
     for (const b of node.branches ?? []) {
-      if (yield* rt.test(b.test)) {
+      if (rt.isSync(b.test) ? rt.evalSync(b.test) : yield* rt.test(b.test)) {
         yield* rt.execBlock(b.block);
         return true;
       }
@@ -28,13 +28,23 @@ const ifCmd: CommandDef = {
     if (node.elseBlock) yield* rt.execBlock(node.elseBlock);
     return true;
   },
+  // Used when the tests and blocks never ask the host (Runtime.isSync).
+  evaluate(rt, node) {
+    for (const b of node.branches ?? []) {
+      if (rt.evalSync(b.test)) {
+        rt.execSync(b.block);
+        return true;
+      }
+    }
+    if (node.elseBlock) rt.execSync(node.elseBlock);
+    return true;
+  },
 };
 
 const stop: CommandDef = {
   name: 'stop',
   kind: 'command',
-  // eslint-disable-next-line require-yield
-  *run() {
+  evaluate() {
     throw new StopSignal();
   },
 };
@@ -49,8 +59,7 @@ const keep: CommandDef = {
   name: 'keep',
   kind: 'command',
   tags: [{ name: 'flags', param: 'strings', requires: 'imap4flags' }],
-  // eslint-disable-next-line require-yield
-  *run(rt, node) {
+  evaluate(rt, node) {
     rt.addAction({ type: 'keep', ...rt.copyState(deliveryFlags(rt, node)) });
     return true;
   },
@@ -59,8 +68,7 @@ const keep: CommandDef = {
 const discard: CommandDef = {
   name: 'discard',
   kind: 'command',
-  // eslint-disable-next-line require-yield
-  *run(rt) {
+  evaluate(rt) {
     rt.addAction({ type: 'discard' });
     return true;
   },
@@ -76,8 +84,7 @@ const redirect: CommandDef = {
     if (lit !== undefined && !parseRedirectAddress(lit))
       cc.error(pos, `specified redirect address '${lit}' is invalid`);
   },
-  // eslint-disable-next-line require-yield
-  *run(rt, node) {
+  evaluate(rt, node) {
     const raw = rt.expandOne(node.args[0]);
     const address = parseRedirectAddress(raw);
     if (!address) return rt.fail(`specified redirect address '${raw}' is invalid`);
@@ -120,8 +127,7 @@ export function parseRedirectAddress(s: string): string | null {
 const trueTest: CommandDef = {
   name: 'true',
   kind: 'test',
-  // eslint-disable-next-line require-yield
-  *run() {
+  evaluate() {
     return true;
   },
 };
@@ -129,8 +135,7 @@ const trueTest: CommandDef = {
 const falseTest: CommandDef = {
   name: 'false',
   kind: 'test',
-  // eslint-disable-next-line require-yield
-  *run() {
+  evaluate() {
     return false;
   },
 };
@@ -142,6 +147,9 @@ const notTest: CommandDef = {
   *run(rt, node) {
     return !(yield* rt.test(node.tests![0]!));
   },
+  evaluate(rt, node) {
+    return !rt.evalSync(node.tests![0]!);
+  },
 };
 
 const anyof: CommandDef = {
@@ -152,6 +160,10 @@ const anyof: CommandDef = {
     for (const t of node.tests ?? []) if (yield* rt.test(t)) return true;
     return false;
   },
+  evaluate(rt, node) {
+    for (const t of node.tests ?? []) if (rt.evalSync(t)) return true;
+    return false;
+  },
 };
 
 const allof: CommandDef = {
@@ -160,6 +172,10 @@ const allof: CommandDef = {
   tests: 'list',
   *run(rt, node) {
     for (const t of node.tests ?? []) if (!(yield* rt.test(t))) return false;
+    return true;
+  },
+  evaluate(rt, node) {
+    for (const t of node.tests ?? []) if (!rt.evalSync(t)) return false;
     return true;
   },
 };
@@ -173,8 +189,7 @@ const exists: CommandDef = {
     if (node.tags['anychild'] !== undefined && node.tags['mime'] === undefined)
       cc.error(pos, 'the :anychild tag for the exists test requires the :mime tag');
   },
-  // eslint-disable-next-line require-yield
-  *run(rt, node) {
+  evaluate(rt, node) {
     const names = rt.expand(node.args[0]);
     const sources = headerSources(rt, node);
     return names.every((n) => sources.some((s) => s.rawValues(n).length > 0));
@@ -193,8 +208,7 @@ const header: CommandDef = {
       if (node.tags[t] !== undefined && node.tags['mime'] === undefined)
         cc.error(pos, `the :${t} tag for the header test requires the :mime tag`);
   },
-  // eslint-disable-next-line require-yield
-  *run(rt, node) {
+  evaluate(rt, node) {
     const names = rt.expand(node.args[0]);
     const keys = rt.expand(node.args[1]);
     const spec = matchSpec(rt, node);
@@ -266,8 +280,7 @@ const address: CommandDef = {
         cc.error(pos, `specified header '${n}' is not allowed for the address test`);
     }
   },
-  // eslint-disable-next-line require-yield
-  *run(rt, node) {
+  evaluate(rt, node) {
     const names = rt.expand(node.args[0]);
     const keys = rt.expand(node.args[1]);
     const spec = matchSpec(rt, node);
@@ -297,8 +310,7 @@ const size: CommandDef = {
     if (node.tags['over'] === undefined && node.tags['under'] === undefined)
       cc.error(pos, 'the size test requires either the :under or the :over tag to be specified');
   },
-  // eslint-disable-next-line require-yield
-  *run(rt, node) {
+  evaluate(rt, node) {
     const limit = node.args[0] as number;
     const s = rt.message.size;
     return node.tags['over'] !== undefined ? s > limit : s < limit;

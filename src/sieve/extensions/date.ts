@@ -161,8 +161,7 @@ export const dateExtension: Extension = {
         if (node.tags['last'] !== undefined && node.tags['index'] === undefined)
           cc.error(pos, 'the :last tag for the date test cannot be specified without the :index tag');
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const header = rt.expandOne(node.args[0]);
         const part = rt.expandOne(node.args[1]).toLowerCase();
         const keys = rt.expand(node.args[2]);

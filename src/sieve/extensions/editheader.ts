@@ -69,8 +69,7 @@ export const editheaderExtension: Extension = {
             );
         }
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const name = rt.expandOne(node.args[0]);
         const value = rt.expandOne(node.args[1]).replace(/(\r?\n)+$/, '');
         if (!validFieldName(name)) rt.fail(`addheader action: specified field name '${name}' is invalid`);
@@ -107,8 +106,7 @@ export const editheaderExtension: Extension = {
           cc.error(pos, `deleteheader command: specified field name '${n}' is invalid`);
         // A match type without value patterns is accepted (Pigeonhole: it matches every field).
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const name = rt.expandOne(node.args[0]);
         if (!validFieldName(name)) rt.fail(`deleteheader action: specified field name '${name}' is invalid`);
         if (isProtected(rt, name, 'delete')) {

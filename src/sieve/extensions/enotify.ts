@@ -123,8 +123,7 @@ export const enotifyExtension: Extension = {
         if (node.tags['options'] !== undefined && cc.isLiteral(node.tags['options']))
           cc.error(pos, 'notify command: the mailto method accepts no :options');
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const uri = rt.expandOne(node.args[0]);
         const mailto = parseMailto(uri);
         if (!mailto) {
@@ -157,8 +156,7 @@ export const enotifyExtension: Extension = {
       name: 'valid_notify_method',
       kind: 'test',
       positional: ['strings'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         return rt.expand(node.args[0]).every(validNotifyMethod);
       },
     },
@@ -167,8 +165,7 @@ export const enotifyExtension: Extension = {
       kind: 'test',
       tags: [...MATCH_TAGS],
       positional: ['string', 'string', 'strings'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const uri = rt.expandOne(node.args[0]);
         const cap = rt.expandOne(node.args[1]).toLowerCase();
         if (!validNotifyMethod(uri)) return false;

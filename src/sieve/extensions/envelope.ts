@@ -26,8 +26,7 @@ export const envelopeExtension: Extension = {
           if (typeof n === 'string' && !PARTS.includes(n.toLowerCase()))
             cc.error(pos, `specified envelope part '${n}' is not supported by the envelope test`);
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const parts = rt.expand(node.args[0]).map((p) => p.toLowerCase());
         const keys = rt.expand(node.args[1]);
         const spec = matchSpec(rt, node);

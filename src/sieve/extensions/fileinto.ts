@@ -31,8 +31,7 @@ export const fileintoExtension: Extension = {
         if (use !== undefined && !/^\\[A-Za-z][A-Za-z0-9]*$/.test(use))
           cc.error(pos, `fileinto command: invalid special-use flag '${use}' specified`);
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const mailbox = rt.expandOne(node.args[0]);
         const err = mailboxNameError(mailbox);
         if (err) rt.fail(`failed to store into mailbox: ${err}`);

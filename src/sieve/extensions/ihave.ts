@@ -11,8 +11,7 @@ export const ihaveExtension: Extension = {
       name: 'ihave',
       kind: 'test',
       positional: ['strings'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         // The compiler only keeps the block when every capability exists, and records
         // them as required; so a capability is present iff the script may use it.
         return rt.expand(node.args[0]).every((c) => rt.has(c) && !IHAVE_REFUSED.has(c.toLowerCase()));
@@ -22,8 +21,7 @@ export const ihaveExtension: Extension = {
       name: 'error',
       kind: 'command',
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         return rt.fail(rt.expandOne(node.args[0]));
       },
     },

@@ -32,8 +32,7 @@ function flagCommand(name: string, op: (cur: string[], given: string[]) => strin
               cc.error(pos, `invalid variable name '${v}'`);
       }
     },
-    // eslint-disable-next-line require-yield
-    *run(rt, node: CNode) {
+    evaluate(rt, node: CNode) {
       const varName = node.args.length === 2 ? rt.expandOne(node.args[0]) : undefined;
       const given = rt.expand(node.args[node.args.length - 1]);
       writeFlags(rt, varName, op(readFlags(rt, varName), given));
@@ -54,8 +53,7 @@ export const imap4flagsExtension: Extension = {
       tags: [...MATCH_TAGS],
       positional: ['strings', 'strings'],
       optionalArgs: 1,
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const keys = rt.expand(node.args[node.args.length - 1]);
         const names = node.args.length === 2 ? rt.expand(node.args[0]) : [undefined];
         const values: string[] = [];

@@ -105,8 +105,7 @@ export const includeExtension: Extension = {
     {
       name: 'return',
       kind: 'command',
-      // eslint-disable-next-line require-yield
-      *run() {
+      evaluate() {
         throw new ReturnSignal();
       },
     },
@@ -134,8 +133,7 @@ export const includeExtension: Extension = {
             globals.add(l);
           }
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         for (const n of rt.expand(node.args[0])) rt.declareGlobal(n);
         return true;
       },

@@ -91,8 +91,7 @@ export const foreverypartExtension: Extension = {
             cc.error(pos, `the break command is not placed inside a foreverypart loop named '${name}'`);
         }
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         throw new BreakSignal(node.tags['name'] !== undefined ? rt.expandOne(node.tags['name']) : undefined);
       },
     },
@@ -131,8 +130,7 @@ export const extracttextExtension: Extension = {
         else if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(name))
           cc.error(pos, `invalid variable name '${name}'`);
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const part = currentPart(rt);
         let text = '';
         if (part && part.contentType.type === 'text' && part.children.length === 0) {

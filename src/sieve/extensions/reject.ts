@@ -6,8 +6,7 @@ function rejectCommand(name: 'reject' | 'ereject'): CommandDef {
     name,
     kind: 'command',
     positional: ['string'],
-    // eslint-disable-next-line require-yield
-    *run(rt, node) {
+    evaluate(rt, node) {
       rt.addAction({ type: 'reject', reason: rt.expandOne(node.args[0]), extended: name === 'ereject' });
       return true;
     },

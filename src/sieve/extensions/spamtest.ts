@@ -77,8 +77,7 @@ export const spamtestExtension: Extension = {
       kind: 'test',
       tags: [...MATCH_TAGS, { name: 'percent', requires: 'spamtestplus' }],
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const v = testValue(rt, rt.options.spamtest, 'spam', node.tags['percent'] !== undefined);
         return matchValues(rt, matchSpec(rt, node, 'i;ascii-numeric'), [v], rt.expand(node.args[0]));
       },
@@ -96,8 +95,7 @@ export const virustestExtension: Extension = {
       kind: 'test',
       tags: [...MATCH_TAGS],
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const v = testValue(rt, rt.options.virustest, 'virus', false);
         return matchValues(rt, matchSpec(rt, node, 'i;ascii-numeric'), [v], rt.expand(node.args[0]));
       },

@@ -101,8 +101,7 @@ export const vacationExtension: Extension = {
             if (typeof a === 'string' && !addrOf(a))
               cc.error(pos, `specified :addresses item '${a}' is invalid for vacation action`);
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const cfg = rt.options.vacation ?? {};
         let seconds: number;
         if (typeof node.tags['seconds'] === 'number') seconds = node.tags['seconds'];

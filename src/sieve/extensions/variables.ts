@@ -83,8 +83,7 @@ export const variablesExtension: Extension = {
         const mods = Object.keys(node.tags).filter((t) => MODIFIERS[t] !== undefined);
         return mods.sort((a, b) => MODIFIERS[b]! - MODIFIERS[a]!);
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const name = rt.expandOne(node.args[0]);
         let value = rt.expandOne(node.args[1]);
         const max = rt.limits.maxVariableSize;
@@ -115,8 +114,7 @@ export const variablesExtension: Extension = {
       kind: 'test',
       tags: [...MATCH_TAGS],
       positional: ['strings', 'strings'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const spec = matchSpec(rt, node);
         let values = rt.expand(node.args[0]);
         // :count counts only non-empty strings (RFC 5229 §5).

@@ -2,7 +2,7 @@
 import { getComparator, relationHolds, type Comparator } from '../comparators.js';
 import { compileGlob, globExec, posixRegex, regexFold, type PosixRegex } from '../regex/index.js';
 import type { Program } from '../regex/program.js';
-import type { CNode } from '../types.js';
+import type { CNode, CValue } from '../types.js';
 import type { Runtime } from './runtime.js';
 
 export type MatchType = 'is' | 'contains' | 'matches' | 'regex' | 'value' | 'count';
@@ -15,8 +15,31 @@ export interface MatchSpec {
 
 const MATCH_TAGS: readonly MatchType[] = ['is', 'contains', 'matches', 'regex', 'value', 'count'];
 
+/**
+ * Specs of nodes whose relation and comparator are literal, per default comparator: the same
+ * for every message, so read once.
+ */
+const literalSpecs = new Map<string, WeakMap<CNode, MatchSpec>>();
+
+function isLiteral(v: CValue | undefined): boolean {
+  return v === undefined || typeof v === 'number' || v === true || v.every((s) => typeof s === 'string');
+}
+
 /** Read the match type and comparator from a node's tags (expanding :value/:count relations). */
 export function matchSpec(rt: Runtime, node: CNode, defaultComparator = 'i;ascii-casemap'): MatchSpec {
+  let specs = literalSpecs.get(defaultComparator);
+  const cached = specs?.get(node);
+  if (cached) return cached;
+  const spec = readMatchSpec(rt, node, defaultComparator);
+  const t = node.tags;
+  if (isLiteral(t['value']) && isLiteral(t['count']) && isLiteral(t['comparator'])) {
+    if (!specs) literalSpecs.set(defaultComparator, (specs = new WeakMap()));
+    specs.set(node, spec);
+  }
+  return spec;
+}
+
+function readMatchSpec(rt: Runtime, node: CNode, defaultComparator: string): MatchSpec {
   let type: MatchType = 'is';
   let relation = '';
   for (const t of MATCH_TAGS) {

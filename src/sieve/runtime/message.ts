@@ -43,7 +43,10 @@ export class SieveMessage {
   private rawIndex: Map<string, string[]> | undefined;
   private readonly decodedCache = new Map<string, string[]>();
   private sizeCache = -1;
-  /** Caches of derived data keyed by a header value (e.g. parsed addresses), for the runtime. */
+  /**
+   * Data derived from a header value (parsed addresses), keyed by the value itself: the strings
+   * come from the header index, so their hashes are computed once.
+   */
   readonly valueCache = new Map<string, unknown>();
 
   constructor(raw: Uint8Array) {

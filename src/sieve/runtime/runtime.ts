@@ -42,6 +42,9 @@ interface Scope {
   readonly requires: ReadonlySet<string>;
 }
 
+/** Per registry (the testsuite adds commands): which compiled nodes `evaluate` can run. */
+const SYNC_NODES = new WeakMap<ReadonlyMap<string, CommandDef>, WeakMap<CNode, boolean>>();
+
 /** An action with where it came from (script name and line), for the host's explanations. */
 type ResultAction = SieveAction & { readonly line: number; readonly script: string };
 
@@ -75,6 +78,9 @@ export class Runtime {
     this.message = message;
     this.envelope = envelope;
     this.globals = options.globals ?? new Map();
+    let sync = SYNC_NODES.get(registry);
+    if (!sync) SYNC_NODES.set(registry, (sync = new WeakMap()));
+    this.syncNodes = sync;
   }
 
   // ---- limits and errors -------------------------------------------------
@@ -216,7 +222,9 @@ export class Runtime {
       requires: new Set(script.requires),
     });
     try {
-      yield* this.execBlock(script.body);
+      // A script that never asks the host (most filing scripts) runs without generators.
+      if (this.blockIsSync(script.body)) this.execSync(script.body);
+      else yield* this.execBlock(script.body);
     } catch (e) {
       if (!(e instanceof ReturnSignal)) throw e;
     } finally {
@@ -230,7 +238,8 @@ export class Runtime {
       const def = this.registry.get(node.id);
       if (!def) this.fail(`unknown command '${node.id}'`);
       this.line = node.line;
-      yield* def.run(this, node);
+      if (def.evaluate && this.isSync(node)) def.evaluate(this, node);
+      else yield* def.run!(this, node);
     }
   }
 
@@ -239,8 +248,52 @@ export class Runtime {
     const def = this.registry.get(node.id);
     if (!def) this.fail(`unknown test '${node.id}'`);
     this.line = node.line;
-    return yield* def.run(this, node);
+    if (def.evaluate && this.isSync(node)) return def.evaluate(this, node);
+    return yield* def.run!(this, node);
   }
+
+  /**
+   * Whether a command or test (with all its sub-tests and blocks) can run without asking the
+   * host, i.e. without a generator. Decided once per compiled node and registry.
+   */
+  isSync(node: CNode): boolean {
+    let s = this.syncNodes.get(node);
+    if (s === undefined) {
+      const def = this.registry.get(node.id);
+      s =
+        def?.evaluate !== undefined &&
+        (node.tests ?? []).every((t) => this.isSync(t)) &&
+        (node.branches ?? []).every((b) => this.isSync(b.test) && this.blockIsSync(b.block)) &&
+        this.blockIsSync(node.block ?? []) &&
+        this.blockIsSync(node.elseBlock ?? []);
+      this.syncNodes.set(node, s);
+    }
+    return s;
+  }
+
+  blockIsSync(block: readonly CNode[]): boolean {
+    for (const n of block) if (!this.isSync(n)) return false;
+    return true;
+  }
+
+  /** `execBlock` for a block `blockIsSync` accepted. */
+  execSync(block: readonly CNode[]): void {
+    for (const node of block) {
+      this.step();
+      const def = this.registry.get(node.id)!;
+      this.line = node.line;
+      def.evaluate!(this, node);
+    }
+  }
+
+  /** `test` for a node `isSync` accepted: same steps and line bookkeeping, no generator. */
+  evalSync(node: CNode): boolean {
+    this.step();
+    this.line = node.line;
+    return this.registry.get(node.id)!.evaluate!(this, node);
+  }
+
+  private readonly syncNodes: WeakMap<CNode, boolean>;
 
   // ---- result ------------------------------------------------------------
 

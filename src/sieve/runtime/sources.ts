@@ -127,8 +127,7 @@ export function headerAddresses(
 ): SieveAddress[] {
   const out: SieveAddress[] = [];
   for (const v of values) {
-    const key = `address\0${v}`;
-    let entries = cache?.get(key) as readonly SieveAddress[] | undefined;
+    let entries = cache?.get(v) as readonly SieveAddress[] | undefined;
     if (!entries) {
       const all = flattenAddresses(parseAddressList(v));
       const valid = all.filter((a) => a.valid && a.domain !== '' && /^[\x00-\x7f]+$/.test(a.local));
@@ -136,7 +135,7 @@ export function headerAddresses(
         valid.length > 0
           ? valid.map((a) => ({ local: a.local, domain: a.domain }))
           : [{ local: '', domain: '', invalid: v.trim() }];
-      cache?.set(key, entries);
+      cache?.set(v, entries);
     }
     for (const e of entries) out.push(e);
   }

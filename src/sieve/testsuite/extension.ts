@@ -299,8 +299,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_fail',
       kind: 'command',
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         throw new TestFailSignal(rt.expandOne(node.args[0]));
       },
     },
@@ -313,8 +312,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
         if (o !== undefined && !SET_OBJECTS.includes(o.toLowerCase()))
           cc.error(pos, `test_set: unknown object '${o}'`);
       },
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const obj = rt.expandOne(node.args[0]).toLowerCase();
         const value = rt.expandOne(node.args[1]);
         const env = rt.envelope;
@@ -336,8 +334,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_config_set',
       kind: 'command',
       positional: ['string', 'string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         st.config.set(rt.expandOne(node.args[0]), rt.expandOne(node.args[1]));
         return true;
       },
@@ -346,8 +343,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_config_unset',
       kind: 'command',
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         st.config.delete(rt.expandOne(node.args[0]));
         return true;
       },
@@ -356,8 +352,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_config_reload',
       kind: 'command',
       tags: [{ name: 'extension', param: 'string' }],
-      // eslint-disable-next-line require-yield
-      *run() {
+      evaluate() {
         st.reload();
         return true;
       },
@@ -365,8 +360,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
     {
       name: 'test_result_reset',
       kind: 'command',
-      // eslint-disable-next-line require-yield
-      *run(rt) {
+      evaluate(rt) {
         resetResult(rt);
         st.smtp = [];
         return true;
@@ -375,8 +369,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
     {
       name: 'test_result_print',
       kind: 'command',
-      // eslint-disable-next-line require-yield
-      *run(rt) {
+      evaluate(rt) {
         st.output.push('--', ...rt.resultActions.map((a) => JSON.stringify(a)), '--');
         return true;
       },
@@ -389,8 +382,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
         { name: 'folder', param: 'string', group: 'source' },
       ],
       positional: ['number'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const index = node.args[0] as number;
         if (node.tags['folder'] !== undefined) {
           const folder = rt.expandOne(node.tags['folder']);
@@ -415,8 +407,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
     {
       name: 'test_message_print',
       kind: 'command',
-      // eslint-disable-next-line require-yield
-      *run(rt) {
+      evaluate(rt) {
         st.output.push('--MESSAGE:', Buffer.from(rt.message.raw).toString('utf8'), '--MESSAGE--');
         return true;
       },
@@ -425,8 +416,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_mailbox_create',
       kind: 'command',
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const name = rt.expandOne(node.args[0]);
         if (!st.mailboxes.has(mailboxName(name))) st.mailboxes.set(mailboxName(name), []);
         return true;
@@ -436,8 +426,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_mailbox_delete',
       kind: 'command',
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run() {
+      evaluate() {
         throw new TestFailSignal('NOT IMPLEMENTED');
       },
     },
@@ -445,8 +434,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_binary_save',
       kind: 'command',
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         if (!st.compiled) return rt.fail('no compiled script to save');
         // A JSON round trip is our binary format.
         st.binaries.set(rt.expandOne(node.args[0]), {
@@ -460,8 +448,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_binary_load',
       kind: 'command',
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const b = st.binaries.get(rt.expandOne(node.args[0]));
         if (!b) return rt.fail('failed to load binary');
         st.compiled = b.script;
@@ -473,8 +460,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       name: 'test_script_compile',
       kind: 'test',
       positional: ['string'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         const r = compileAt(rt.expandOne(node.args[0]), currentDir(rt));
         if (!r.script) return false;
         st.compiled = r.script;
@@ -527,8 +513,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       kind: 'test',
       tags: matchTags,
       positional: ['strings'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         return indexedMatch(rt, node, st.errors);
       },
     },
@@ -537,16 +522,14 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       kind: 'test',
       tags: matchTags,
       positional: ['strings'],
-      // eslint-disable-next-line require-yield
-      *run(rt, node) {
+      evaluate(rt, node) {
         return indexedMatch(rt, node, rt.resultActions.map(actionName));
       },
     },
     {
       name: 'test_result_execute',
       kind: 'test',
-      // eslint-disable-next-line require-yield
-      *run(rt) {
+      evaluate(rt) {
         st.errors = [];
         return executeResult(rt);
       },
@@ -556,8 +539,7 @@ export function createTestsuiteExtension(st: TestsuiteState): Extension {
       kind: 'command',
       tags: [{ name: 'mailbox', param: 'string' }],
       positional: ['string', 'string'],
-      // eslint-disable-next-line require-yield
-      *run() {
+      evaluate() {
         throw new TestFailSignal('IMAP METADATA is not supported');
       },
     },
