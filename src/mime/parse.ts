@@ -75,6 +75,8 @@ function startsWithAt(buf: Uint8Array, pos: number, s: Uint8Array): boolean {
   return true;
 }
 
+const LF_DASH_DASH = Buffer.from('\n--', 'latin1');
+
 /** Find delimiter lines "--boundary" in [start, end); stops at a parent's delimiter. */
 function splitMultipart(
   ctx: Ctx,
@@ -87,26 +89,33 @@ function splitMultipart(
   const delim = Buffer.from(`--${boundary}`, 'latin1');
   const ranges: [number, number][] = [];
   let partStart = -1;
-  let pos = start;
+  // Only lines that start with "--" can be delimiters: jump from one to the next with a native
+  // search for LF "--" instead of visiting every line (a base64 attachment has hundreds).
+  // Bounded one byte past `end` (a "--" may start on the last byte of the part), so searches
+  // never run on through the rest of the message.
+  const search = Buffer.from(buf.buffer, buf.byteOffset, Math.min(buf.length, end + 1));
+  const nextCandidate = (from: number): number => {
+    const lf = search.indexOf(LF_DASH_DASH, from);
+    return lf < 0 || lf + 1 >= end ? end : lf + 1;
+  };
+  let pos = buf[start] === 45 && buf[start + 1] === 45 ? start : nextCandidate(start);
   while (pos < end) {
     let eol = buf.indexOf(10, pos);
     if (eol < 0 || eol >= end) eol = end;
     else eol += 1;
-    if (buf[pos] === 45 && buf[pos + 1] === 45) {
-      // The CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
-      const prevEnd = pos > start && buf[pos - 1] === 10 ? (buf[pos - 2] === 13 ? pos - 2 : pos - 1) : pos;
-      if (startsWithAt(buf, pos, delim)) {
-        const after = pos + delim.length;
-        const isClose = buf[after] === 45 && buf[after + 1] === 45;
-        if (partStart >= 0) ranges.push([partStart, Math.max(partStart, prevEnd)]);
-        if (isClose) return { ranges, closed: true, closeEnd: eol };
-        partStart = eol;
-      } else if (outer.some((o) => startsWithAt(buf, pos, o))) {
-        if (partStart >= 0) ranges.push([partStart, Math.max(partStart, prevEnd)]);
-        return { ranges, closed: false, closeEnd: prevEnd };
-      }
+    // The CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
+    const prevEnd = pos > start && buf[pos - 1] === 10 ? (buf[pos - 2] === 13 ? pos - 2 : pos - 1) : pos;
+    if (startsWithAt(buf, pos, delim)) {
+      const after = pos + delim.length;
+      const isClose = buf[after] === 45 && buf[after + 1] === 45;
+      if (partStart >= 0) ranges.push([partStart, Math.max(partStart, prevEnd)]);
+      if (isClose) return { ranges, closed: true, closeEnd: eol };
+      partStart = eol;
+    } else if (outer.some((o) => startsWithAt(buf, pos, o))) {
+      if (partStart >= 0) ranges.push([partStart, Math.max(partStart, prevEnd)]);
+      return { ranges, closed: false, closeEnd: prevEnd };
     }
-    pos = eol;
+    pos = eol >= end ? end : nextCandidate(eol - 1);
   }
   if (partStart >= 0) ranges.push([partStart, end]);
   return { ranges, closed: false, closeEnd: end };

@@ -8,6 +8,8 @@ export interface Comparator {
   readonly substring: boolean;
   compare(a: string, b: string): number;
   equals(a: string, b: string): boolean;
+  /** True when `equals(a, b)` is `fold(a) === fold(b)` (lets :is fold each key once). */
+  readonly equalsByFold: boolean;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -39,6 +41,7 @@ const octet: Comparator = {
   substring: true,
   compare: cmp,
   equals: (a, b) => a === b,
+  equalsByFold: true,
 };
 
 const asciiCasemap: Comparator = {
@@ -47,6 +50,7 @@ const asciiCasemap: Comparator = {
   substring: true,
   compare: (a, b) => cmp(asciiLower(a), asciiLower(b)),
   equals: (a, b) => asciiLower(a) === asciiLower(b),
+  equalsByFold: true,
 };
 
 const unicodeFold = (s: string): string => s.normalize('NFKD').toUpperCase().toLowerCase().normalize('NFKC');
@@ -57,6 +61,7 @@ const unicodeCasemap: Comparator = {
   substring: true,
   compare: (a, b) => cmp(unicodeFold(a), unicodeFold(b)),
   equals: (a, b) => unicodeFold(a) === unicodeFold(b),
+  equalsByFold: true,
 };
 
 /** i;ascii-numeric: leading digits as an unbounded integer; no digits = positive infinity. */
@@ -81,6 +86,7 @@ const asciiNumeric: Comparator = {
   substring: false,
   compare: numericCompare,
   equals: (a, b) => numericCompare(a, b) === 0,
+  equalsByFold: false,
 };
 
 const COMPARATORS = new Map<string, Comparator>([

@@ -101,13 +101,26 @@ export function matchValues(
           if (relationHolds(spec.relation, cmp.compare(v, k))) return true;
         }
       return false;
-    case 'is':
-      for (const v of values)
-        for (const k of keys) {
+    case 'is': {
+      if (!cmp.equalsByFold) {
+        for (const v of values)
+          for (const k of keys) {
+            rt.step();
+            if (cmp.equals(v, k)) return true;
+          }
+        return false;
+      }
+      // Equality of the folded forms: fold each key once, not once per value.
+      const fks = keys.map((k) => cmp.fold(k));
+      for (const v of values) {
+        const fv = cmp.fold(v);
+        for (const fk of fks) {
           rt.step();
-          if (cmp.equals(v, k)) return true;
+          if (fv === fk) return true;
         }
+      }
       return false;
+    }
     case 'contains': {
       const fks = keys.map((k) => cmp.fold(k));
       for (const v of values) {
