@@ -87,8 +87,7 @@ async function deliverToAccount(
       flags: d.flags,
       create: d.create,
     });
-    const box = await core.store.mail.getMailboxById(r.mailboxId);
-    const name = box?.name ?? d.folder;
+    const name = r.folder;
     folders.push(name);
     if (name !== d.folder) decision.explain.push(`folder "${d.folder}" does not exist: delivered to ${name}`);
   }
@@ -97,7 +96,8 @@ async function deliverToAccount(
   return {
     folders,
     redirects: decision.redirects,
-    redirectRaw: withoutReturnPath(stored),
+    // Rewritten only when something is redirected (it re-splits the whole message).
+    redirectRaw: decision.redirects.length ? withoutReturnPath(stored) : stored,
     explain: decision.explain,
     ...(decision.afterDelivery ? { afterDelivery: decision.afterDelivery } : {}),
   };

@@ -23,7 +23,7 @@ export async function deliverToFolder(
   folderName: string,
   raw: Buffer,
   opts: DeliverOptions = {},
-): Promise<{ mailboxId: number; uid: number }> {
+): Promise<{ mailboxId: number; uid: number; folder: string }> {
   let box = await getFolder(core, addressId, folderName || 'INBOX');
   if (!box && opts.create && folderName) {
     try {
@@ -44,5 +44,6 @@ export async function deliverToFolder(
   if (opts.flags) opt.flags = opts.flags;
   if (opts.internalDate !== undefined) opt.internalDate = opts.internalDate;
   const r = await appendMessage(core, box, raw, opt);
-  return { mailboxId: r.mailboxId, uid: r.uid };
+  // The folder's name as stored (INBOX when the asked one was missing): the caller logs it.
+  return { mailboxId: r.mailboxId, uid: r.uid, folder: box.name };
 }

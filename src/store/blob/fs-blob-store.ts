@@ -3,10 +3,14 @@
 // written to a temporary file in the final directory, fsynced, renamed into place, and the directory
 // fsynced so the new name survives a crash. A name that exists is never rewritten, so a reader never
 // sees a partial file and concurrent writers of the same content are harmless.
+// Directory fsyncs are shared: a put that needs a directory synced while another put's sync of it is
+// running waits for the next one, which serves every put waiting by then (deliveries arriving
+// together into new shard directories all need their common parents synced).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../ports.js';
+import { DirSyncs } from './dir-syncs.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 const SHARD = /^[0-9a-f]{2}$/;
@@ -15,16 +19,17 @@ function isMissing(e: unknown): boolean {
   return (e as { code?: unknown }).code === 'ENOENT';
 }
 
-async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 export class FsBlobStore implements BlobStore {
+  readonly #dirSyncs = new DirSyncs();
+  /** Shard directories just created, until their parents are synced (see put). */
+  readonly #creating = new Map<string, Promise<void>>();
+  /** Puts still writing or syncing, by hash: the same content arriving meanwhile waits for it
+   * rather than trusting a name that exists but may not be durable yet. */
+  readonly #writing = new Map<string, Promise<void>>();
+
+  /** Shard directories known to exist with their entries synced: no mkdir for them. */
+  readonly #knownDirs = new Set<string>();
+
   constructor(readonly dir: string) {}
 
   private dirOf(hash: string): string {
@@ -41,10 +46,46 @@ export class FsBlobStore implements BlobStore {
     const hash = createHash('sha256').update(data).digest('hex');
     const size = data.byteLength;
     const final = this.pathOf(hash);
+    const writing = this.#writing.get(hash);
+    if (writing !== undefined) {
+      await writing;
+      return { hash, size };
+    }
     if (await this.has(hash)) return { hash, size };
+    const done = this.write(hash, data, final)
+      .catch((e: unknown) => {
+        // A shard directory removed behind our back: make it again, once.
+        if (!isMissing(e)) throw e;
+        this.#knownDirs.delete(this.dirOf(hash));
+        return this.write(hash, data, final);
+      })
+      .finally(() => {
+        if (this.#writing.get(hash) === done) this.#writing.delete(hash);
+      });
+    this.#writing.set(hash, done);
+    await done;
+    return { hash, size };
+  }
 
+  private async write(hash: string, data: Uint8Array, final: string): Promise<void> {
     const dir = this.dirOf(hash);
-    const firstCreated = await mkdir(dir, { recursive: true });
+    let created: Promise<void> | undefined;
+    if (!this.#knownDirs.has(dir)) {
+      const firstCreated = await mkdir(dir, { recursive: true });
+      if (firstCreated !== undefined) {
+        // Fresh shard directories are new entries in their parents: those are synced too.
+        const top = join(this.dir, hash.slice(0, 2));
+        created = (
+          firstCreated === dir
+            ? this.#dirSyncs.sync(top)
+            : Promise.all([this.#dirSyncs.sync(top), this.#dirSyncs.sync(this.dir)]).then(() => undefined)
+        ).finally(() => {
+          if (this.#creating.get(dir) === created) this.#creating.delete(dir);
+        });
+        this.#creating.set(dir, created);
+        created.catch(() => undefined);
+      }
+    }
     const tmp = join(dir, `.${hash}.${randomBytes(6).toString('hex')}.tmp`);
     const fh = await open(tmp, 'wx', 0o640);
     try {
@@ -62,13 +103,10 @@ export class FsBlobStore implements BlobStore {
       await unlink(tmp).catch(() => undefined);
       throw e;
     }
-    await fsyncPath(dir);
-    // Freshly made shard directories are themselves new entries in their parents.
-    if (firstCreated !== undefined) {
-      await fsyncPath(join(this.dir, hash.slice(0, 2)));
-      await fsyncPath(this.dir);
-    }
-    return { hash, size };
+    await this.#dirSyncs.sync(dir);
+    // Also when another put created the directory and is still syncing its parents.
+    await (created ?? this.#creating.get(dir));
+    this.#knownDirs.add(dir);
   }
 
   async get(hash: string): Promise<Buffer> {
