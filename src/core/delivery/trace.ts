@@ -1,16 +1,7 @@
 // Trace fields of an arriving message (RFC 5321 §4.4): Received, Return-Path, Delivered-To, the
 // removal of Authentication-Results that claim to be ours (RFC 8601 §5), and loop detection.
 import { makeField, splitMessage, type HeaderField, type SplitMessage } from '../../wire/header-block.js';
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** RFC 5322 §3.3 date-time in UTC ("+0000", not the obsolete "GMT"). */
-export function rfc5322Date(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
-}
+import { rfc5322Date } from '../../wire/date.js';
 
 export interface ReceivedInfo {
   helo: string;

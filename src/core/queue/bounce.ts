@@ -9,6 +9,7 @@ import { splitMessage } from '../../wire/header-block.js';
 import { enqueue, logAddressOf } from './enqueue.js';
 import { readMeta, wantsNotice } from './meta.js';
 import { srsReverse, type SrsOptions } from './srs.js';
+import { rfc5322Date } from '../../wire/date.js';
 
 export interface DsnRecipient {
   recipient: string;
@@ -42,11 +43,6 @@ export interface DsnInput {
 
 /** Messages up to this size come back whole when the sender did not say (RET absent). */
 const RETURN_FULL_MAX = 1024 * 1024;
-
-/** RFC 5322 §3.3 date-time in UTC. */
-export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
-}
 
 /** A header value on one line: a remote reply must not be able to inject fields. */
 function oneLine(s: string): string {

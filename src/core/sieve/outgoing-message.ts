@@ -2,7 +2,7 @@
 // encoded per RFC 2047, a text body in a transfer encoding every relay accepts.
 import { randomBytes } from 'node:crypto';
 import { encodeHeaderValue } from '../../mime/index.js';
-import { rfc5322Date } from '../delivery/trace.js';
+import { rfc5322Date } from '../../wire/date.js';
 
 export interface TextMessage {
   /** [name, value]; values of address fields are passed through `mailbox()` and not re-encoded. */

@@ -7,7 +7,7 @@ import { MailError } from '../errors.js';
 import { flattenAddresses, parseAddressList } from '../../mime/addresses.js';
 import { decodeEncodedWords } from '../../mime/encoded-words.js';
 import { joinMessage, makeField, splitMessage } from '../../wire/header-block.js';
-import { rfc5322Date } from '../delivery/trace.js';
+import { rfc5322Date } from '../../wire/date.js';
 import { maySendAs } from './sender-policy.js';
 
 export interface PreparedSubmission {
