@@ -16,7 +16,9 @@ export function decodeBase64(input: Uint8Array): Uint8Array {
   let acc = 0;
   let bits = 0;
   let n = 0;
-  for (const c of input) {
+  // An indexed loop: V8 runs it several times faster than an iterator over the bytes.
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i]!;
     if (c === 61) break; // '=' padding ends the data
     const v = B64[c] ?? -1;
     if (v < 0) continue;

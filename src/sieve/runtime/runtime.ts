@@ -42,6 +42,24 @@ interface Scope {
   readonly requires: ReadonlySet<string>;
 }
 
+function isInbox(a: SieveAction): boolean {
+  return a.type === 'keep' || (a.type === 'fileinto' && a.mailbox.toUpperCase() === 'INBOX' && !a.create);
+}
+
+function delivers(a: SieveAction): boolean {
+  return a.type === 'keep' || a.type === 'fileinto' || a.type === 'redirect';
+}
+
+/** Whether two actions deliver to the same place (the later one then merges into the earlier). */
+function sameTarget(action: SieveAction, o: SieveAction): boolean {
+  if (isInbox(action) && isInbox(o)) return true;
+  if (action.type === 'fileinto' && o.type === 'fileinto') return o.mailbox === action.mailbox;
+  if (action.type === 'redirect' && o.type === 'redirect')
+    return o.address.toLowerCase() === action.address.toLowerCase();
+  if (action.type === 'discard' && o.type === 'discard') return true;
+  return false;
+}
+
 /** Per registry (the testsuite adds commands): which compiled nodes `evaluate` can run. */
 const SYNC_NODES = new WeakMap<ReadonlyMap<string, CommandDef>, WeakMap<CNode, boolean>>();
 
@@ -339,11 +357,8 @@ export class Runtime {
    * RFC 5228 §4.2 / RFC 5429 §2.4 and Pigeonhole do.
    */
   addAction(action: SieveAction): void {
-    const isInbox = (a: SieveAction): boolean =>
-      a.type === 'keep' || (a.type === 'fileinto' && a.mailbox.toUpperCase() === 'INBOX' && !a.create);
-    const delivers = (a: SieveAction): boolean =>
-      a.type === 'keep' || a.type === 'fileinto' || a.type === 'redirect';
-    for (const [i, other] of this.actions.entries()) {
+    for (let i = 0; i < this.actions.length; i++) {
+      const other = this.actions[i]!;
       // Actions a host already carried out (a multiscript run, Pigeonhole's exec_seq) no longer
       // conflict: a reject after an executed delivery stands, a second reject is dropped.
       if (i < this.executedActions) {
@@ -364,14 +379,7 @@ export class Runtime {
       if (action.type === 'vacation' && other.type === 'vacation')
         this.fail('duplicate vacation action not allowed');
     }
-    const existing = this.actions.findIndex((o) => {
-      if (isInbox(action) && isInbox(o)) return true;
-      if (action.type === 'fileinto' && o.type === 'fileinto') return o.mailbox === action.mailbox;
-      if (action.type === 'redirect' && o.type === 'redirect')
-        return o.address.toLowerCase() === action.address.toLowerCase();
-      if (action.type === 'discard' && o.type === 'discard') return true;
-      return false;
-    });
+    const existing = this.actions.length === 0 ? -1 : this.actions.findIndex((o) => sameTarget(action, o));
     if (existing >= 0) {
       const o = this.actions[existing]!;
       // A repeated delivery to the same place: the later action's copy state wins.

@@ -47,12 +47,11 @@ function descendants(p: MimePart): MimePart[] {
   return out;
 }
 
-export function headerSources(rt: Runtime, node: CNode): HeaderSource[] {
-  const message: HeaderSource = {
-    values: (n) => rt.message.values(n),
-    rawValues: (n) => rt.message.rawValues(n),
-  };
-  if (node.tags['mime'] === undefined) return [message];
+export function headerSources(rt: Runtime, node: CNode): readonly HeaderSource[] {
+  // The message is itself a source (values/rawValues); no per-call closures.
+  const message: HeaderSource = rt.message;
+  const own = [message];
+  if (node.tags['mime'] === undefined) return own;
   const cur = currentPart(rt);
   const base = cur ?? rt.message.root;
   const first = cur ? partSource(cur) : message;
