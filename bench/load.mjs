@@ -321,16 +321,6 @@ export async function run(argv) {
       const wait = due - now();
       if (wait > 0) await sleep(wait);
       k++;
-      const free = users.filter((u) => !busy.has(u) && !tainted.has(u));
-      if (free.length === 0 || inflight.size >= 200) {
-        skipped++; // the load generator's limit, not a server error
-        continue;
-      }
-      const u = free[Math.floor(Math.random() * free.length)];
-      sent++;
-      const p = deliver(u);
-      inflight.add(p);
-      p.finally(() => inflight.delete(p));
       if (now() - lastProgress > 10_000) {
         lastProgress = now();
         const last = samples[samples.length - 1];
@@ -341,6 +331,16 @@ export async function run(argv) {
             `errors ${Object.values(errors).reduce((x, y) => x + y, 0)}   \r`,
         );
       }
+      const free = users.filter((u) => !busy.has(u) && !tainted.has(u));
+      if (free.length === 0 || inflight.size >= 200) {
+        skipped++; // the load generator's limit, not a server error
+        continue;
+      }
+      const u = free[Math.floor(Math.random() * free.length)];
+      sent++;
+      const p = deliver(u);
+      inflight.add(p);
+      p.finally(() => inflight.delete(p));
     }
     const steadySecs = (now() - tSteady) / 1000;
     phase = 'drain';
