@@ -53,7 +53,9 @@ export class SieveMessage {
     this.raw = raw;
     const section = parseHeaderSection(raw, 0, raw.length);
     this.headerEnd = section.end;
-    this.hdrs = section.fields.map((h) => ({ name: h.name, value: h.value, raw: h.raw }));
+    // The parsed fields are used as they are (their byte offsets ride along unused); snapshot()
+    // copies only name, value and raw.
+    this.hdrs = section.fields;
   }
 
   /** The MIME tree, parsed on first use. */
@@ -146,7 +148,7 @@ export class SieveMessage {
 
   /** Snapshot of the current header list. */
   snapshot(): EditableHeader[] {
-    return this.hdrs.map((h) => ({ ...h }));
+    return this.hdrs.map((h) => ({ name: h.name, value: h.value, raw: h.raw }));
   }
 
   /** All parts, depth first (the message itself first). */

@@ -2,7 +2,14 @@
 import { buildRegistry } from '../registry.js';
 import type { CompiledScript, Envelope, RunOptions, SieveEvent, SieveResult } from '../types.js';
 import { SieveMessage } from './message.js';
-import { BreakSignal, ReturnSignal, Runtime, SieveRuntimeFailure, StopSignal } from './runtime.js';
+import {
+  BreakSignal,
+  requiresOf,
+  ReturnSignal,
+  Runtime,
+  SieveRuntimeFailure,
+  StopSignal,
+} from './runtime.js';
 
 /** Create the interpreter for a script (the testsuite drives it directly). */
 export function createRuntime(
@@ -20,7 +27,8 @@ export function* execute(
   rt: Runtime,
   script: CompiledScript,
 ): Generator<SieveEvent, 'ok' | 'error', unknown> {
-  rt.topRequires = new Set([...rt.topRequires, ...script.requires]);
+  rt.topRequires =
+    rt.topRequires.size === 0 ? requiresOf(script) : new Set([...rt.topRequires, ...script.requires]);
   rt.clockStart = Date.now();
   try {
     yield* rt.execScript(script);

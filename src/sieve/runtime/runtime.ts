@@ -42,6 +42,17 @@ interface Scope {
   readonly requires: ReadonlySet<string>;
 }
 
+const NO_REQUIRES: ReadonlySet<string> = new Set();
+
+/** A script's `require` list as a set, made once per compiled script (scripts are long-lived). */
+const requireSets = new WeakMap<CompiledScript, ReadonlySet<string>>();
+
+export function requiresOf(script: CompiledScript): ReadonlySet<string> {
+  let r = requireSets.get(script);
+  if (!r) requireSets.set(script, (r = new Set(script.requires)));
+  return r;
+}
+
 function isInbox(a: SieveAction): boolean {
   return a.type === 'keep' || (a.type === 'fileinto' && a.mailbox.toUpperCase() === 'INBOX' && !a.create);
 }
@@ -237,7 +248,7 @@ export class Runtime {
       vars: new Map(),
       globalNames: new Set(),
       matchVars: [],
-      requires: new Set(script.requires),
+      requires: requiresOf(script),
     });
     try {
       // A script that never asks the host (most filing scripts) runs without generators.
@@ -470,5 +481,5 @@ export class Runtime {
     return this.topRequires.has(cap);
   }
 
-  topRequires: ReadonlySet<string> = new Set();
+  topRequires: ReadonlySet<string> = NO_REQUIRES;
 }
