@@ -1380,6 +1380,27 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         assert.equal(await store.kv.setIfAbsent('dup', 'm2', 'newer'), false);
       });
 
+      it('compares and sets: only from the expected value, absent meaning absent', async (store) => {
+        assert.equal(await store.kv.compareAndSet('cas', 'k', undefined, '1'), true);
+        assert.equal(await store.kv.compareAndSet('cas', 'k', undefined, '2'), false);
+        assert.equal(await store.kv.compareAndSet('cas', 'k', '0', '2'), false);
+        assert.equal(await store.kv.compareAndSet('cas', 'k', '1', '2'), true);
+        assert.equal(await store.kv.get('cas', 'k'), '2');
+        // racing writers from the same value: exactly one wins
+        const wins = await Promise.all(
+          ['a', 'b', 'c', 'd'].map((v) => store.kv.compareAndSet('cas', 'k', '2', v)),
+        );
+        assert.equal(wins.filter(Boolean).length, 1);
+        await store.kv.set('cas', 'gone', 'x', 1);
+        await sleep(10);
+        assert.equal(
+          await store.kv.compareAndSet('cas', 'gone', 'x', 'y'),
+          false,
+          'an expired value is absent',
+        );
+        assert.equal(await store.kv.compareAndSet('cas', 'gone', undefined, 'y'), true);
+      });
+
       it('increments counters atomically, restarting expired ones', async (store, h) => {
         assert.equal(await store.kv.incr('rate', 'ip', 1, 60_000), 1);
         assert.equal(await store.kv.incr('rate', 'ip', 5, 1), 6, 'an existing counter keeps its ttl');

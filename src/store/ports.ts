@@ -358,6 +358,11 @@ export interface KvStore {
   /** Sets only if absent (or expired); returns whether it was set. */
   setIfAbsent(ns: string, key: string, value: string, ttlMs?: number): Promise<boolean>;
   delete(ns: string, key: string): Promise<void>;
+  /**
+   * Sets `value` only if the current (unexpired) value is `expected` — `undefined` meaning absent —
+   * in one atomic statement; returns whether it was set. Keeps the row's expiry.
+   */
+  compareAndSet(ns: string, key: string, expected: string | undefined, value: string): Promise<boolean>;
   /** Atomically adds `by` to an integer counter (created at 0 with the given ttl) and returns the new value. */
   incr(ns: string, key: string, by: number, ttlMs?: number): Promise<number>;
   purgeExpired(now: number): Promise<number>;

@@ -1,12 +1,11 @@
 // \Recent (RFC 3501 §2.3.2): a message is recent in exactly one session, the first to see it with the
 // folder opened read-write. One marker per folder, the highest UID some session has claimed, shared by
-// every process through the store; a short lock makes each claim atomic. IMAP4rev2 dropped \Recent,
-// so only rev1 sessions ask.
+// every process through the store and raised by compare-and-set: a claim costs one read and, for the
+// session that wins, one write; the others only read. IMAP4rev2 dropped \Recent, so only rev1
+// sessions ask.
 import type { Core } from '../context.js';
 
 const NS = 'imap-recent';
-const LOCK_NS = 'imap-recent-lock';
-const LOCK_TTL_MS = 5000;
 
 /** The highest UID already claimed as recent in the folder (0: none). */
 export async function recentMarker(core: Core, mailboxId: number): Promise<number> {
@@ -21,19 +20,14 @@ export async function recentMarker(core: Core, mailboxId: number): Promise<numbe
  */
 export async function claimRecent(core: Core, mailboxId: number, maxUid: number): Promise<number> {
   const key = String(mailboxId);
-  for (let attempt = 0; ; attempt++) {
-    if (await core.store.kv.setIfAbsent(LOCK_NS, key, '1', LOCK_TTL_MS)) break;
-    // Someone else is claiming: wait a little; a lock left by a dead process expires by itself.
-    if (attempt > 200) return maxUid;
-    await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+  // Each lost race means another session raised the marker meanwhile; re-read and try again.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const current = await core.store.kv.get(NS, key);
+    const prev = current === undefined ? 0 : Number(current);
+    if (!Number.isSafeInteger(prev) || maxUid <= prev) return Number.isSafeInteger(prev) ? prev : maxUid;
+    if (await core.store.kv.compareAndSet(NS, key, current, String(maxUid))) return prev;
   }
-  try {
-    const prev = await recentMarker(core, mailboxId);
-    if (maxUid > prev) await core.store.kv.set(NS, key, String(maxUid));
-    return prev;
-  } finally {
-    await core.store.kv.delete(LOCK_NS, key);
-  }
+  return maxUid;
 }
 
 /** Messages nobody has claimed yet (STATUS RECENT). */

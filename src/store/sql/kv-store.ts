@@ -59,6 +59,26 @@ export class SqlKvStore implements KvStore {
     return r !== undefined;
   }
 
+  async compareAndSet(
+    ns: string,
+    key: string,
+    expected: string | undefined,
+    value: string,
+  ): Promise<boolean> {
+    if (expected === undefined) return this.setIfAbsent(ns, key, value);
+    const now = Date.now();
+    const r = await this.x
+      .db()
+      .updateTable('kv')
+      .set({ value })
+      .where('ns', '=', ns)
+      .where('key', '=', key)
+      .where('value', '=', expected)
+      .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async delete(ns: string, key: string): Promise<void> {
     await this.x.db().deleteFrom('kv').where('ns', '=', ns).where('key', '=', key).execute();
   }
