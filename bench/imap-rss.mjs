@@ -5,10 +5,15 @@
 // the half hour that the real cost (N=2^15, ~100 ms of CPU each) would; login cost is not what this
 // measures.
 //
-//   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--record]
+//
+// --heap: the server also writes a V8 heap snapshot (SIGUSR2) once the sessions are open; the JS heap
+// is summed from it by constructor and set against RSS, so the rest (OpenSSL SSL objects and their
+// buffers, libuv handles, malloc overhead) is known as native memory per session.
+//
+//   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--heap [--keep-snapshot]] [--record]
 import { randomBytes, scryptSync } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendResults, fmt, ImapClient, mailstead, parseArgs, ROOT, setupUsers, sleep, snapshotBuild } from './lib.mjs';
 
@@ -18,6 +23,59 @@ function rssMb(pid) {
   } catch {
     return NaN;
   }
+}
+
+/** Anonymous / file-backed parts of the RSS (kB) from /proc/PID/smaps_rollup. */
+function smaps(pid) {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(t)?.[1] ?? 0);
+    return { anon: kb('Anonymous'), file: kb('Rss') - kb('Anonymous') };
+  } catch {
+    return { anon: NaN, file: NaN };
+  }
+}
+
+/** Waits for the snapshot the server writes on SIGUSR2 and sums its nodes' self sizes by constructor. */
+async function heapSummary(pid, dir, keep) {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  // Written in chunks: a partial file fails to parse, so retry until it parses (or give up).
+  let snap = null;
+  let file = '';
+  for (let i = 0; i < 300 && !snap; i++) {
+    await sleep(2000);
+    const f = readdirSync(dir).find((n) => n.endsWith('.heapsnapshot') && !before.has(n));
+    if (!f) continue;
+    file = join(dir, f);
+    try {
+      snap = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      /* not complete yet */
+    }
+  }
+  if (!snap) return null;
+  if (keep) console.log(`heap snapshot kept: ${file}`);
+  else rmSync(file);
+  const { node_fields: fields, node_types: [types] } = snap.snapshot.meta;
+  const iType = fields.indexOf('type');
+  const iName = fields.indexOf('name');
+  const iSize = fields.indexOf('self_size');
+  const nodes = snap.nodes;
+  const by = new Map();
+  let total = 0;
+  for (let i = 0; i < nodes.length; i += fields.length) {
+    const type = types[nodes[i + iType]];
+    const name = type === 'object' || type === 'native' ? snap.strings[nodes[i + iName]] : `(${type})`;
+    const size = nodes[i + iSize];
+    total += size;
+    const e = by.get(name) ?? { count: 0, size: 0 };
+    e.count++;
+    e.size += size;
+    by.set(name, e);
+  }
+  const top = [...by.entries()].sort((a, b) => b[1].size - a[1].size).slice(0, 25);
+  return { total, top };
 }
 
 function cheapHash(password) {
@@ -31,8 +89,10 @@ export async function run(argv) {
   const total = Number(args.connections ?? 10_000);
   const users = Number(args.users ?? 100);
   const select = Boolean(args.select);
+  const heap = Boolean(args.heap);
   const srv = await mailstead({
     services: ['imaps'],
+    nodeArgs: heap ? ['--heapsnapshot-signal=SIGUSR2'] : [],
     connectionsPerIp: total + 100,
     connectionsPerUser: total + 100,
   });
@@ -68,6 +128,7 @@ export async function run(argv) {
     // Let the server settle (TLS handshakes' garbage collected) before reading its RSS.
     await sleep(10_000);
     const loaded = rssMb(srv.proc.pid);
+    const mem = smaps(srv.proc.pid);
     const perConn = ((loaded - base) * 1024) / Math.max(1, clients.length);
     const lines = [
       `${clients.length} IMAPS sessions logged in${select ? ' with INBOX selected' : ''}, idle (${users} users; ${failed} failed; opened in ${fmt(openSecs)} s).`,
@@ -77,8 +138,25 @@ export async function run(argv) {
       `| before any connection | ${fmt(base)} |`,
       `| with ${clients.length} idle sessions | **${fmt(loaded)}** |`,
       `| per session | ${fmt(perConn)} kB |`,
+      `| of which anonymous (heap, malloc) / file-backed | ${fmt(mem.anon / 1024)} / ${fmt(mem.file / 1024)} |`,
     ];
     console.log(lines.join('\n'));
+    if (heap) {
+      const h = await heapSummary(srv.proc.pid, process.cwd(), Boolean(args['keep-snapshot']));
+      if (h) {
+        const n = Math.max(1, clients.length);
+        lines.push(
+          '',
+          `V8 heap (snapshot, live objects): ${fmt(h.total / 1048576)} MB = ${fmt(h.total / n / 1024)} kB per session; ` +
+            `the rest of the anonymous RSS, ${fmt(mem.anon / 1024 - h.total / 1048576)} MB, is native (OpenSSL, libuv, malloc, V8 heap slack).`,
+          '',
+          '| constructor | count | MB | bytes per session |',
+          '| --- | --- | --- | --- |',
+          ...h.top.map(([k, e]) => `| ${k.slice(0, 60).replace(/\|/g, '\\|')} | ${e.count} | ${fmt(e.size / 1048576)} | ${Math.round(e.size / n)} |`),
+        );
+        console.log(lines.slice(lines.length - h.top.length - 5).join('\n'));
+      }
+    }
     if (args.record) appendResults(`IMAP: RSS of ${total} idle sessions`, lines);
   } finally {
     for (const c of clients) c.ls.sock.destroy();

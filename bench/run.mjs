@@ -9,6 +9,7 @@ const BENCHES = {
   'imap-idle': './imap-idle.mjs',
   'imap-select': './imap-select.mjs',
   'imap-rss': './imap-rss.mjs',
+  'imap-stress': './imap-stress.mjs',
   sieve: './sieve.mjs',
   fuzz: './fuzz.mjs',
   load: './load.mjs',
