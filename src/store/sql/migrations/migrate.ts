@@ -22,9 +22,17 @@ export async function migrateToLatest(
     ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`store migration ${failed} failed`, { cause: error });
+  // Several processes may open the store at once (the server and admin commands): the migrator's
+  // own bookkeeping tables can race into existence, so a failure is retried before it is reported.
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error === undefined) return;
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    if (failed === undefined && attempt < 4) {
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+      continue;
+    }
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`store migration ${failed ?? '(migrator set-up)'} failed: ${why}`, { cause: error });
   }
 }
