@@ -81,8 +81,9 @@ export function decodeQuotedPrintable(input: Uint8Array, underscoreIsSpace = fal
         i = j;
         continue;
       }
-      out[n++] = c;
-      i++;
+      // Inner whitespace is kept, the whole run at once (one byte at a time rescanned the run
+      // for every byte: quadratic in its length).
+      while (i < j) out[n++] = input[i++]!;
       continue;
     }
     out[n++] = underscoreIsSpace && c === 95 ? 32 : c;

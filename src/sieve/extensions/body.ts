@@ -45,9 +45,11 @@ function allParts(part: MimePart, out: MimePart[] = []): MimePart[] {
 
 /** Plain text of an HTML part, for :text (RFC 5173 §5.2 lets us strip markup). */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '')
-    .replace(/<[^>]*>/g, '')
+  // Passes that cannot change anything are skipped (each one copies the whole text).
+  let t = /<(script|style)/i.test(html) ? html.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '') : html;
+  t = t.replace(/<[^>]*>/g, '');
+  if (!t.includes('&')) return t;
+  return t
     .replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

@@ -54,6 +54,23 @@ function readMatchSpec(rt: Runtime, node: CNode, defaultComparator: string): Mat
   return { type, relation, comparator };
 }
 
+const IN_PLACE_MIN = 256;
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const searchCache = new Map<string, RegExp | undefined>();
+
+/**
+ * For an ASCII key, a case-insensitive RegExp of the literal key tests exactly what
+ * i;ascii-casemap :contains does: without the u flag, case-insensitive matching never maps a
+ * non-ASCII character to an ASCII one, so only A-Z/a-z pair up. Undefined for other keys.
+ */
+function asciiSearch(key: string): RegExp | undefined {
+  if (searchCache.has(key)) return searchCache.get(key);
+  const re = ASCII_ONLY.test(key) ? new RegExp(key.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'i') : undefined;
+  if (searchCache.size > 1000) searchCache.clear();
+  searchCache.set(key, re);
+  return re;
+}
+
 const globCache = new Map<string, Program>();
 
 function globProgram(key: string): Program {
@@ -123,11 +140,15 @@ export function matchValues(
     }
     case 'contains': {
       const fks = keys.map((k) => cmp.fold(k));
+      const res = cmp.name === 'i;ascii-casemap' ? keys.map(asciiSearch) : undefined;
       for (const v of values) {
-        const fv = cmp.fold(v);
-        for (const fk of fks) {
+        // A long value (a body) is searched in place rather than folded into a copy first.
+        const inPlace = res !== undefined && v.length > IN_PLACE_MIN;
+        let fv: string | undefined;
+        for (let j = 0; j < fks.length; j++) {
           rt.step();
-          if (fv.includes(fk)) return true;
+          const re = inPlace ? res[j] : undefined;
+          if (re ? re.test(v) : (fv ??= cmp.fold(v)).includes(fks[j]!)) return true;
         }
       }
       return false;
