@@ -90,7 +90,8 @@ const SERVICES = ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 
 
 /**
  * A Mailstead server as users run it (bin/mailstead serve), in its own process group so a SIGKILL
- * takes everything it started. `dataDir` may be given (e.g. a tmpfs mount).
+ * takes everything it started. `dataDir` may be given (e.g. a tmpfs mount); `bin` another build's
+ * bin/mailstead (e.g. a baseline checkout, for before/after in one run).
  */
 export async function mailstead(opts = {}) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ms-bench-'));
@@ -129,12 +130,12 @@ export async function mailstead(opts = {}) {
     proc: undefined,
     starts: 0,
     admin(...args) {
-      const r = spawnSync(process.execPath, [BIN, 'admin', ...args, '--config', config], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [opts.bin ?? BIN, 'admin', ...args, '--config', config], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`admin ${args.join(' ')}: ${r.stderr || r.stdout}`);
       return r.stdout;
     },
     async start() {
-      const p = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', '--config', config], {
+      const p = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, 'serve', '--config', config], {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -7,11 +7,14 @@
 //
 //   npm run bench -- smtp-source [--sessions 20] [--messages 5000] [--length 20000] [--rounds 2]
 //                                [--strace] [--servers ms,dc,pf] [--cpu-prof DIR] [--no-results]
+//                                [--baseline DIR]
 //
 // --strace: one extra run per server under `strace -f -c -e trace=fsync,fdatasync` attached to the
 // server (Mailstead's process; Dovecot's master, which follows its lmtp children) for fsyncs/msg.
+// --baseline DIR: also a second Mailstead from another built checkout (DIR/bin/mailstead, e.g. a
+// `git worktree` of an older commit after `npx tsc -b`), in the same alternation: before/after.
 // --cpu-prof DIR: Mailstead runs with `node --cpu-prof --cpu-prof-dir DIR` (written at shutdown).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendResults, fmt, mailstead, parseArgs, setupUsers, sleep } from './lib.mjs';
@@ -109,6 +112,15 @@ export async function run(argv) {
   });
   await ms.start();
   await setupUsers(ms, 1);
+  const baseDir = a.baseline ? String(a.baseline) : undefined;
+  const base = baseDir ? await mailstead({ services: ['smtp'], bin: join(baseDir, 'bin', 'mailstead') }) : undefined;
+  if (base) {
+    await base.start();
+    await setupUsers(base, 1);
+  }
+  const baseRev = baseDir
+    ? spawnSync('git', ['-C', baseDir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim()
+    : '';
   const dc = await startDovecot({ users: ['user1'] });
   const wanted = String(a.servers ?? 'ms,dc,pf').split(',');
   const pf =
@@ -117,9 +129,12 @@ export async function run(argv) {
       : await startPostfix({ users: ['user1'], lmtpPort: dc.ports.lmtp });
   const servers = [
     { name: 'Mailstead MX (SQLite)', key: 'ms', port: ms.ports.smtp, lmtp: false, pid: ms.proc.pid },
+    ...(base
+      ? [{ name: `Mailstead MX (SQLite), baseline ${baseRev}`, key: 'base', port: base.ports.smtp, lmtp: false, pid: base.proc.pid }]
+      : []),
     { name: 'Dovecot LMTP', key: 'dc', port: dc.ports.lmtp, lmtp: true },
     ...(pf ? [{ name: 'Postfix MX (250 = queued)', key: 'pf', port: pf.ports.smtp, lmtp: false }] : []),
-  ].filter((s) => s.key === 'ms' || wanted.includes(s.key));
+  ].filter((s) => s.key === 'ms' || s.key === 'base' || wanted.includes(s.key));
   const rates = Object.fromEntries(servers.map((s) => [s.key, []]));
   try {
     const warm = { ...o, messages: Math.min(500, o.messages) };
@@ -143,6 +158,11 @@ export async function run(argv) {
       const msF = await countFsyncs(ms.proc.pid, () => source(ms.ports.smtp, { ...o, messages: n }));
       fsyncs.ms = { perMsg: msF.total / n, ...msF };
       console.log(`fsyncs per message: Mailstead ${fmt(fsyncs.ms.perMsg, 2)} ${JSON.stringify(msF.calls)}`);
+      if (base) {
+        const bF = await countFsyncs(base.proc.pid, () => source(base.ports.smtp, { ...o, messages: n }));
+        fsyncs.base = { perMsg: bF.total / n, ...bF };
+        console.log(`fsyncs per message: baseline ${fmt(fsyncs.base.perMsg, 2)} ${JSON.stringify(bF.calls)}`);
+      }
     }
     if (a.strace && wanted.includes('dc')) {
       const n = Math.min(2000, o.messages);
@@ -161,7 +181,9 @@ export async function run(argv) {
       appendResults('smtp-source', [
       `\`npm run bench -- smtp-source --sessions ${o.sessions} --messages ${o.messages} --length ${o.length} --rounds ${o.rounds}${a.strace ? ' --strace' : ''}\`: ` +
         `\`smtp-source -s ${o.sessions} -m ${o.messages} -l ${o.length} -d\` (HELO, one recipient, one session reused for its messages), runs alternating between servers. ` +
-        `Mailstead: MX on SQLite (WAL, synchronous=FULL) with SPF/DKIM/DMARC checks (local .test DNS), 250 after the copy and its rows are fsynced. ` +
+        `Mailstead: MX on SQLite (WAL; every commit fsynced before it is reported) with SPF/DKIM/DMARC checks (local .test DNS), 250 after the copy and its rows are fsynced. ` +
+        (base ? `Baseline: the same server built at commit ${baseRev}, in the same alternation. ` : '') +
+
         `Dovecot: LMTP straight into maildir (mail_fsync=optimized). Postfix: 250 once queued (its own fsync), handing over to the same Dovecot.`,
       '',
       '| server | msg/s (median) | each run | ratio Mailstead / this | fsyncs per message |',
@@ -171,6 +193,7 @@ export async function run(argv) {
     return { med, fsyncs };
   } finally {
     await ms.cleanup();
+    await base?.cleanup();
     await pf?.stop();
     await dc.stop();
   }
