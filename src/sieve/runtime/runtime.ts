@@ -44,6 +44,9 @@ interface Scope {
 
 const NO_REQUIRES: ReadonlySet<string> = new Set();
 
+/** The limits when the options set none (most runs): one frozen object, not one per message. */
+const DEFAULTS_ONLY: SieveLimits = Object.freeze({ ...DEFAULT_LIMITS });
+
 /** A script's `require` list as a set, made once per compiled script (scripts are long-lived). */
 const requireSets = new WeakMap<CompiledScript, ReadonlySet<string>>();
 
@@ -118,7 +121,10 @@ export class Runtime {
   get limits(): SieveLimits {
     const from = this.options.limits;
     if (!this.limitsCache || this.limitsCache.from !== from)
-      this.limitsCache = { from, limits: { ...DEFAULT_LIMITS, ...from } };
+      this.limitsCache = {
+        from,
+        limits: from === undefined ? DEFAULTS_ONLY : { ...DEFAULT_LIMITS, ...from },
+      };
     return this.limitsCache!.limits;
   }
 
