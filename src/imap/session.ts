@@ -18,59 +18,93 @@ import { capabilities } from './capabilities.js';
 import { toImapStatus } from './errors.js';
 import { Notifier } from './notify.js';
 import { DeflateStream } from './compress.js';
+import { IdleSweeper, sweepTickMs, type Sweepable } from './idle-sweeper.js';
 
 const OUT_HIGH_WATER = 256 * 1024;
 const IN_HIGH_WATER = 1024 * 1024;
 
-export class ImapSession implements SessionApi {
+/** Sessions made without a sweeper of their own (tests) share this one. */
+let defaultSweeper: IdleSweeper | null = null;
+
+/** What a session's socket events call: one shared function each, the session found on the socket. */
+const SESSION = Symbol('imapSession');
+type SessionSocket = { [SESSION]?: ImapSession };
+function onSocketData(this: SessionSocket, chunk: Buffer): void {
+  this[SESSION]?.onData(chunk);
+}
+function onSocketEnd(this: SessionSocket): void {
+  this[SESSION]?.close();
+}
+
+/**
+ * Per-connection state, kept small for sessions that sit idle by the thousand: everything a command
+ * may need (NOTIFY state, ENABLEd extensions, cleanup lists, the sync chain) is made on first use,
+ * the output object is the session itself, and timeouts go through one shared sweeper.
+ */
+export class ImapSession implements SessionApi, SyncOutput, Sweepable {
   state: SessionState = { kind: 'notAuthenticated', authFailures: 0 };
-  readonly enabled = new Set<string>();
+  private enabledSet: Set<string> | null = null;
   private readonly receiver: ImapReceiver;
-  private outBuf: Array<string | Buffer> = [];
+  private outBuf: Array<string | Buffer> | null = null;
   private outSize = 0;
   private running = false;
   private lineWaiter: ((line: string | null) => void) | null = null;
-  private syncChain: Promise<void> = Promise.resolve();
+  private syncChain: Promise<void> | null = null;
   private closed = false;
-  private readonly cleanups: Array<() => void> = [];
+  private cleanups: Array<() => void> | null = null;
   /** COMPRESS=DEFLATE (RFC 4978): inflating input since the command, deflating output since its OK. */
   private zipIn: DeflateStream | null = null;
   private zip: DeflateStream | null = null;
-
-  readonly out: SyncOutput;
-  readonly notifier: Notifier = new Notifier(this, () => !this.running || this.lineWaiter !== null);
+  private notifierObj: Notifier | null = null;
+  lastActive = Date.now();
 
   constructor(
     readonly core: Core,
     readonly conn: Connection,
     readonly opts: ImapOptions,
     private readonly watcher: ChangeWatcher,
+    private readonly sweeper: IdleSweeper = (defaultSweeper ??= new IdleSweeper(
+      sweepTickMs(opts.preAuthTimeoutSeconds, opts.idleTimeoutSeconds),
+    )),
   ) {
     this.receiver = new ImapReceiver({
       maxLineLength: opts.maxLineLength,
       maxLiteralSize: opts.maxMessageSize,
     });
-    const enabled = this.enabled;
-    this.out = {
-      send: (line) => this.send(line),
-      get condstore() {
-        return enabled.has('CONDSTORE') || enabled.has('QRESYNC');
-      },
-      get qresync() {
-        return enabled.has('QRESYNC');
-      },
-      get rev2() {
-        return enabled.has('IMAP4REV2');
-      },
-    };
+  }
+
+  /** Extensions turned on with ENABLE (RFC 5161). */
+  get enabled(): Set<string> {
+    return (this.enabledSet ??= new Set());
+  }
+
+  private isEnabled(name: string): boolean {
+    return this.enabledSet !== null && this.enabledSet.has(name);
+  }
+
+  /** The session writes untagged responses of the selected mailbox itself (SyncOutput). */
+  get out(): SyncOutput {
+    return this;
+  }
+
+  get condstore(): boolean {
+    return this.isEnabled('CONDSTORE') || this.isEnabled('QRESYNC');
+  }
+
+  get qresync(): boolean {
+    return this.isEnabled('QRESYNC');
+  }
+
+  get notifier(): Notifier {
+    return (this.notifierObj ??= new Notifier(this, () => !this.running || this.lineWaiter !== null));
   }
 
   get utf8(): boolean {
-    return this.enabled.has('UTF8=ACCEPT') || this.enabled.has('IMAP4REV2');
+    return this.isEnabled('UTF8=ACCEPT') || this.isEnabled('IMAP4REV2');
   }
 
   get rev2(): boolean {
-    return this.enabled.has('IMAP4REV2');
+    return this.isEnabled('IMAP4REV2');
   }
 
   start(): void {
@@ -85,31 +119,34 @@ export class ImapSession implements SessionApi {
 
   private attach(): void {
     const socket = this.conn.socket;
-    socket.on('data', this.onData);
-    socket.on('error', () => this.close());
-    socket.once('close', () => this.close());
-    socket.on('timeout', this.onTimeout);
-    this.armTimeout();
+    (socket as SessionSocket)[SESSION] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketEnd);
+    socket.once('close', onSocketEnd);
+    this.sweeper.add(this);
   }
 
-  private armTimeout(): void {
+  /** Inactivity allowed now (Sweepable): none while a command other than IDLE is running. */
+  timeoutMs(): number {
+    if (this.running && this.lineWaiter === null) return 0;
     const secs =
       this.state.kind === 'notAuthenticated' ? this.opts.preAuthTimeoutSeconds : this.opts.idleTimeoutSeconds;
-    this.conn.socket.setTimeout(secs * 1000);
+    return secs * 1000;
   }
 
-  private readonly onTimeout = (): void => {
+  onIdleTimeout(): void {
     this.send('* BYE Autologout; idle for too long');
     void this.flushOutput().finally(() => this.close());
-  };
+  }
 
-  private readonly onData = (chunk: Buffer): void => {
+  onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.lastActive = Date.now();
     this.receiver.push(chunk);
     if (this.lineWaiter) this.deliverLine();
     else if (!this.running) this.kick();
     if (this.receiver.buffered > IN_HIGH_WATER) this.conn.socket.pause();
-  };
+  }
 
   private kick(): void {
     this.running = true;
@@ -122,7 +159,7 @@ export class ImapSession implements SessionApi {
       .finally(() => {
         this.running = false;
         // Changes NOTIFY saw while the commands ran (RFC 5465).
-        this.notifier.afterCommand();
+        this.notifierObj?.afterCommand();
       });
   }
 
@@ -228,7 +265,7 @@ export class ImapSession implements SessionApi {
       await this.syncSelected(!spec.usesSeqs || uid);
     }
     await this.finish(req.tag, result);
-    this.armTimeout();
+    this.lastActive = Date.now();
   }
 
   private async finish(tag: string, r: CommandResult): Promise<void> {
@@ -244,17 +281,36 @@ export class ImapSession implements SessionApi {
 
   write(data: string | Buffer): void {
     if (this.closed) return;
-    this.outBuf.push(data);
+    (this.outBuf ??= []).push(data);
     this.outSize += data.length;
     if (this.outSize > OUT_HIGH_WATER) this.drainBuffer();
   }
 
   private drainBuffer(): boolean {
-    if (this.outBuf.length === 0 || this.closed) return true;
-    const parts = this.outBuf.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p));
-    this.outBuf = [];
+    const out = this.outBuf;
+    if (out === null || this.closed) return true;
+    this.outBuf = null;
     this.outSize = 0;
-    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.lastActive = Date.now();
+    let data: Buffer;
+    if (out.length === 1) {
+      const p = out[0]!;
+      data = typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
+    } else {
+      // Strings in a row are joined before one conversion: most responses are many short lines.
+      const parts: Buffer[] = [];
+      let text = '';
+      for (const p of out) {
+        if (typeof p === 'string') text += p;
+        else {
+          if (text) parts.push(Buffer.from(text, 'utf8'));
+          text = '';
+          parts.push(p);
+        }
+      }
+      if (text) parts.push(Buffer.from(text, 'utf8'));
+      data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    }
     if (this.zip) {
       this.zip.write(data);
       return true;
@@ -333,22 +389,31 @@ export class ImapSession implements SessionApi {
         this.close();
       }
     };
-    this.syncChain = this.syncChain.then(run, run);
-    return this.syncChain;
+    const chain = (this.syncChain ?? Promise.resolve()).then(run, run);
+    this.syncChain = chain;
+    // Nothing queued behind it once it settles: drop the chain so an idle session holds no promise.
+    void chain.then(() => {
+      if (this.syncChain === chain) this.syncChain = null;
+    });
+    return chain;
   }
 
   watchChanges(fn: () => void): () => void {
     if (this.state.kind === 'notAuthenticated' || this.state.kind === 'logout') return () => undefined;
     const off = this.watcher.subscribe(this.state.account.addressId, fn);
-    this.cleanups.push(off);
+    (this.cleanups ??= []).push(off);
     return off;
   }
 
   startCompression(): (() => void) | null {
     if (this.zipIn) return null;
     const socket = this.conn.socket;
-    socket.off('data', this.onData);
-    const zip = new DeflateStream(socket, this.onData, () => this.close());
+    socket.off('data', onSocketData);
+    const zip = new DeflateStream(
+      socket,
+      (chunk) => this.onData(chunk),
+      () => this.close(),
+    );
     this.zipIn = zip;
     return () => {
       this.zip = zip;
@@ -361,10 +426,10 @@ export class ImapSession implements SessionApi {
     // Anything the client sent before the handshake is gone (RFC 9051 §6.2.1 injection defence).
     this.receiver.reset();
     const socket = this.conn.socket;
-    socket.on('data', this.onData);
-    socket.on('error', () => this.close());
-    socket.on('timeout', this.onTimeout);
-    this.armTimeout();
+    (socket as SessionSocket)[SESSION] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketEnd);
+    this.lastActive = Date.now();
   }
 
   close(): void {
@@ -372,8 +437,11 @@ export class ImapSession implements SessionApi {
     this.drainBuffer();
     this.closed = true;
     this.state = { kind: 'logout' };
-    this.notifier.stop();
-    for (const fn of this.cleanups.splice(0)) fn();
+    this.sweeper.delete(this);
+    this.notifierObj?.stop();
+    const cleanups = this.cleanups ?? [];
+    this.cleanups = null;
+    for (const fn of cleanups) fn();
     if (this.lineWaiter) {
       const w = this.lineWaiter;
       this.lineWaiter = null;

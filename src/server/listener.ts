@@ -51,12 +51,15 @@ export interface RunningListeners {
   close(drainMs: number): Promise<void>;
 }
 
+/** Shared by every socket: errors are seen by the protocol's own handlers (or end in 'close'). */
+const ignore = (): void => undefined;
+
 class ConnectionImpl implements Connection {
-  readonly id = randomBytes(6).toString('hex');
+  private idText: string | null = null;
   socket: Socket;
   secure: boolean;
   canStartTls: boolean;
-  private shutdownFns: Array<() => void> = [];
+  private shutdownFns: Array<() => void> | null = null;
 
   constructor(
     socket: Socket,
@@ -70,6 +73,11 @@ class ConnectionImpl implements Connection {
     this.socket = socket;
     this.secure = mode === 'implicit';
     this.canStartTls = mode === 'starttls';
+  }
+
+  /** Made on first use (logging): an idle connection need not carry it. */
+  get id(): string {
+    return (this.idText ??= randomBytes(6).toString('hex'));
   }
 
   async startTls(): Promise<void> {
@@ -88,12 +96,12 @@ class ConnectionImpl implements Connection {
   }
 
   onShutdown(fn: () => void): void {
-    this.shutdownFns.push(fn);
+    (this.shutdownFns ??= []).push(fn);
   }
 
   shutdown(): void {
-    const fns = this.shutdownFns;
-    this.shutdownFns = [];
+    const fns = this.shutdownFns ?? [];
+    this.shutdownFns = null;
     for (const fn of fns) {
       try {
         fn();
@@ -147,7 +155,7 @@ export async function startListeners(
 
   const accept = async (spec: ListenerSpec, raw: Socket) => {
     raw.setNoDelay(true);
-    raw.on('error', () => undefined);
+    raw.on('error', ignore);
     let address = normaliseIp(raw.remoteAddress ?? '');
     let port = raw.remotePort ?? 0;
     if (opts.proxyProtocol) {
@@ -166,11 +174,20 @@ export async function startListeners(
     let socket: Socket = raw;
     if (spec.tls === 'implicit') {
       const tls = new TLSSocket(raw, { isServer: true, secureContext: opts.tls() });
-      tls.on('error', () => undefined);
+      tls.on('error', ignore);
+      // The handshake's listeners are removed once it is decided, so a live session keeps none of them.
       const ok = await new Promise<boolean>((resolve) => {
-        tls.once('secure', () => resolve(true));
-        tls.once('error', () => resolve(false));
-        tls.once('close', () => resolve(false));
+        const done = (result: boolean) => () => {
+          tls.off('secure', onSecure);
+          tls.off('error', onFail);
+          tls.off('close', onFail);
+          resolve(result);
+        };
+        const onSecure = done(true);
+        const onFail = done(false);
+        tls.once('secure', onSecure);
+        tls.once('error', onFail);
+        tls.once('close', onFail);
       });
       if (!ok) {
         release(address);
