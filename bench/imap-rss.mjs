@@ -10,7 +10,10 @@
 // is summed from it by constructor and set against RSS, so the rest (OpenSSL SSL objects and their
 // buffers, libuv handles, malloc overhead) is known as native memory per session.
 //
-//   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--heap [--keep-snapshot]] [--record]
+// --plain: the sessions stay on the plain "imap" listener and do not log in (LOGINDISABLED before
+// STARTTLS): what a session costs without Node's TLS, as behind a TLS-terminating proxy.
+//
+//   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--plain] [--heap [--keep-snapshot]] [--record]
 import { randomBytes, scryptSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -90,8 +93,9 @@ export async function run(argv) {
   const users = Number(args.users ?? 100);
   const select = Boolean(args.select);
   const heap = Boolean(args.heap);
+  const plain = Boolean(args.plain);
   const srv = await mailstead({
-    services: ['imaps'],
+    services: plain ? ['imap'] : ['imaps'],
     nodeArgs: heap ? ['--heapsnapshot-signal=SIGUSR2'] : [],
     connectionsPerIp: total + 100,
     connectionsPerUser: total + 100,
@@ -111,7 +115,14 @@ export async function run(argv) {
     for (let i = 0; i < total; i += 200) {
       const batch = Array.from({ length: Math.min(200, total - i) }, async (_, k) => {
         try {
-          const c = await ImapClient.connect(srv.ports.imaps, { timeoutMs: 120_000 });
+          const c = await ImapClient.connect(plain ? srv.ports.imap : srv.ports.imaps, {
+            tls: !plain,
+            timeoutMs: 120_000,
+          });
+          if (plain) {
+            clients.push(c);
+            return;
+          }
           await c.login(`user${((i + k) % users) + 1}@example.test`, 'pass');
           if (select) {
             const r = await c.cmd('SELECT INBOX');
@@ -131,7 +142,7 @@ export async function run(argv) {
     const mem = smaps(srv.proc.pid);
     const perConn = ((loaded - base) * 1024) / Math.max(1, clients.length);
     const lines = [
-      `${clients.length} IMAPS sessions logged in${select ? ' with INBOX selected' : ''}, idle (${users} users; ${failed} failed; opened in ${fmt(openSecs)} s).`,
+      `${clients.length} ${plain ? 'plain IMAP sessions, not logged in' : `IMAPS sessions logged in${select ? ' with INBOX selected' : ''}`}, idle (${users} users; ${failed} failed; opened in ${fmt(openSecs)} s).`,
       '',
       '| server RSS | MB |',
       '| --- | --- |',

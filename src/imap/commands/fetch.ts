@@ -16,8 +16,11 @@ import { ImapNoError } from '../errors.js';
 import type { CommandContext, CommandResult, SessionApi } from '../session-api.js';
 import type { SelectedMailbox } from '../selected.js';
 import { structureCache, type StructureItem } from '../structure-cache.js';
+import { blobCache } from '../blob-cache.js';
 
 const BATCH = 200;
+/** Messages whose blob is read ahead of the one being written (the reads overlap on the thread pool). */
+const READ_AHEAD = 8;
 
 const FROM_ROW = ['flags', 'uid', 'internaldate', 'rfc822.size', 'modseq'];
 const STRUCTURE: readonly string[] = ['envelope', 'body', 'bodystructure'];
@@ -25,6 +28,16 @@ const STRUCTURE: readonly string[] = ['envelope', 'body', 'bodystructure'];
 /** Items that always need the message itself (structure items may come from the cache). */
 function needsBlob(items: readonly FetchItem[]): boolean {
   return items.some((i) => !FROM_ROW.includes(i.kind) && !STRUCTURE.includes(i.kind));
+}
+
+/** Whether this message's raw bytes will be needed (not everything asked for is in the structure cache). */
+function needsRaw(m: MessageRecord, items: readonly FetchItem[], blob: boolean, utf8: boolean): boolean {
+  if (blob) return true;
+  return items.some(
+    (i) =>
+      STRUCTURE.includes(i.kind) &&
+      structureCache.get(m.blobHash, i.kind as StructureItem, utf8) === undefined,
+  );
 }
 
 function setsSeen(i: FetchItem): boolean {
@@ -74,11 +87,23 @@ export async function handleFetch(ctx: CommandContext): Promise<CommandResult> {
         }
       }
     }
-    for (const m of rows) {
+    // Blob reads start up to READ_AHEAD messages ahead; responses still go out in order.
+    const reads: Array<Promise<Buffer> | null> = [];
+    const startRead = (k: number) => {
+      if (k >= rows.length || reads[k] !== undefined) return;
+      const m = rows[k]!;
+      const p = needsRaw(m, items, blob, s.utf8) ? blobCache.read(s.core, m.blobHash) : null;
+      // Awaited below; a message skipped (expunged meanwhile) must not leave an unhandled rejection.
+      p?.catch(() => undefined);
+      reads[k] = p;
+    };
+    for (let k = 0; k < rows.length; k++) {
+      for (let j = k; j <= k + READ_AHEAD; j++) startRead(j);
+      const m = rows[k]!;
       const seq = sel.map.seqOf(m.uid);
       if (seq === 0) continue;
       sel.learnKeywords(m.flags, s.out);
-      await writeMessage(s, sel, seq, m, items, blob, seenChanged.has(m.uid));
+      await writeMessage(s, sel, seq, m, items, blob, seenChanged.has(m.uid), reads[k] ?? null);
     }
     await s.flushOutput();
   }
@@ -95,6 +120,7 @@ async function writeMessage(
   items: readonly FetchItem[],
   blob: boolean,
   seenChanged: boolean,
+  rawRead: Promise<Buffer> | null,
 ): Promise<void> {
   let raw: Buffer | null = null;
   let root: MimePart | null = null;
@@ -105,7 +131,7 @@ async function writeMessage(
     if (v !== undefined) cached.set(it.kind as StructureItem, v);
   }
   if (blob || items.some((i) => STRUCTURE.includes(i.kind) && !cached.has(i.kind as StructureItem))) {
-    raw = await s.core.store.blobs.get(m.blobHash);
+    raw = await (rawRead ?? blobCache.read(s.core, m.blobHash));
     root = parseMessage(raw);
   }
   const structure = (item: StructureItem, make: () => string): string => {
