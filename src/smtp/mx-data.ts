@@ -8,7 +8,7 @@ import { logMail } from '../core/maillog/mail-log.js';
 import { joinMessage, makeField, splitMessage, type HeaderField } from '../wire/header-block.js';
 import { smtpError } from './smtp-library.js';
 import { newQueueId, protocolName, rcptDsn, tlsInfo, type DataContext } from './session.js';
-import { notifyLocalDelivery } from '../core/queue/bounce.js';
+import { reportLocalOutcome } from '../core/queue/bounce.js';
 import type { RecipientOutcome } from '../core/delivery/pipeline.js';
 
 /** Authentication-Results (and friends) from mailauth's text into header fields. */
@@ -146,7 +146,7 @@ export async function handleMxData(ctx: DataContext): Promise<string> {
     if (all('STORAGE_FULL')) throw smtpError(452, '4.3.1', 'Insufficient system storage, try again later');
     throw smtpError(451, '4.3.0', 'Temporary local delivery failure; try again');
   }
-  await reportSuccess(ctx, sender, outcomes, clean);
+  await reportOutcomes(ctx, sender, outcomes, clean);
   if (failed.length) {
     // Some copies are stored: the rest must not be lost nor delivered twice, so they go to the queue.
     // The queued copy carries our trace fields: the retry must not lose them.
@@ -156,29 +156,38 @@ export async function handleMxData(ctx: DataContext): Promise<string> {
   return `2.0.0 Ok: queued as ${id}`;
 }
 
-/** RFC 3461 NOTIFY=SUCCESS: a "delivered" report for the recipients that asked for one. */
-async function reportSuccess(
+/**
+ * Reports to the sender what SMTP could not say per recipient: NOTIFY=SUCCESS "delivered" reports,
+ * and "failed" for recipients whose Sieve script rejected the message while others accepted it.
+ */
+async function reportOutcomes(
   ctx: DataContext,
   sender: string,
   outcomes: RecipientOutcome[],
   original: Buffer,
 ): Promise<void> {
   const env = ctx.session.envelope as { dsn?: { envid?: string | null } };
-  const wanted = outcomes.flatMap((o) => {
-    const dsn = o.status === 'delivered' ? rcptDsn(ctx.session, o.recipient) : undefined;
-    if (!dsn?.notify?.includes('SUCCESS')) return [];
-    return [{ recipient: o.recipient, ...(dsn.orcpt ? { originalRecipient: dsn.orcpt } : {}) }];
-  });
-  if (wanted.length === 0) return;
+  type Reported = Parameters<typeof reportLocalOutcome>[1]['recipients'][number];
+  const recipients: Reported[] = [];
+  for (const o of outcomes) {
+    const dsn = rcptDsn(ctx.session, o.recipient);
+    const base: Reported = { recipient: o.recipient, action: 'delivered', status: '2.0.0' };
+    if (dsn?.orcpt) base.originalRecipient = dsn.orcpt;
+    if (o.status === 'delivered' && dsn?.notify?.includes('SUCCESS')) recipients.push(base);
+    if (o.status === 'rejected' && !dsn?.notify?.includes('NEVER')) {
+      recipients.push({ ...base, action: 'failed', status: '5.7.1', reply: `550 5.7.1 ${o.reason}` });
+    }
+  }
+  if (recipients.length === 0) return;
   try {
-    await notifyLocalDelivery(ctx.core, {
+    await reportLocalOutcome(ctx.core, {
       sender,
       ...(env.dsn?.envid ? { envid: env.dsn.envid } : {}),
       arrivalDate: ctx.core.now(),
       original,
-      recipients: wanted,
+      recipients,
     });
   } catch (err) {
-    ctx.core.log.error({ err }, 'could not queue a success notification');
+    ctx.core.log.error({ err }, 'could not queue a delivery status notification');
   }
 }

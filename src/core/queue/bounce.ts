@@ -219,34 +219,43 @@ export async function notifySender(
 }
 
 /**
- * RFC 3461 NOTIFY=SUCCESS for a message we delivered into local mailboxes: a "delivered" report
- * (headers only) to the envelope sender. Never to the null sender.
+ * A report about local recipients, sent to the envelope sender: "delivered" for RFC 3461
+ * NOTIFY=SUCCESS (headers only), or "failed" when a recipient's Sieve script rejected a message that
+ * other recipients accepted (RFC 5429 §2.1: a DSN when SMTP can no longer refuse). Never to the null
+ * sender.
  */
-export async function notifyLocalDelivery(
+export async function reportLocalOutcome(
   core: Core,
   req: {
     sender: string;
     envid?: string;
     arrivalDate: number;
     original: Buffer;
-    recipients: Array<{ recipient: string; originalRecipient?: string }>;
+    recipients: Array<{
+      recipient: string;
+      originalRecipient?: string;
+      action: 'delivered' | 'failed';
+      status: string;
+      reply?: string;
+    }>;
   },
 ): Promise<string | undefined> {
   if (req.sender === '' || req.recipients.length === 0) return undefined;
+  const failed = req.recipients.some((r) => r.action === 'failed');
   const dsn = buildDsn({
     reportingMta: core.hostname,
     to: req.sender,
     ...(req.envid ? { envid: req.envid } : {}),
     arrivalDate: req.arrivalDate,
     now: core.now(),
-    recipients: req.recipients.map((r) => ({
-      ...r,
-      action: 'delivered',
-      status: '2.0.0',
-      lastAttemptAt: core.now(),
-    })),
+    recipients: req.recipients.map((r) => ({ ...r, lastAttemptAt: core.now() })),
     original: req.original,
-    returnContent: 'headers',
+    returnContent: failed && req.original.length <= RETURN_FULL_MAX ? 'full' : 'headers',
   });
-  return enqueue(core, { sender: '', recipients: [req.sender], raw: dsn, meta: { kind: 'success-notice' } });
+  return enqueue(core, {
+    sender: '',
+    recipients: [req.sender],
+    raw: dsn,
+    meta: { kind: failed ? 'bounce' : 'success-notice' },
+  });
 }

@@ -392,6 +392,35 @@ print(s.data(b"Subject: big\\r\\n\\r\\n" + b"x" * 250000))`);
     );
   });
 
+  test('Sieve reject: 550 at SMTP time for one recipient, a DSN when others accepted (RFC 5429)', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const script = join(mkdtempSync(join(tmpdir(), 'ms-sieve-')), 'reject.sieve');
+    writeFileSync(
+      script,
+      'require "reject";\nif header :contains "subject" "reject me" { reject "not wanted here"; }\n',
+    );
+    const imp = srv.admin('sieve', 'import', 'user1@example.test', script, '--activate');
+    assert.equal(imp.code, 0, imp.stderr);
+    const one = await mx('user2@example.test', ['user1@example.test'], 'Subject: reject me 1\r\n\r\nx\r\n');
+    assert.equal(one.data![0], 550);
+    assert.match(one.data![1], /^5\.7\.1 not wanted here/);
+    const two = await mx(
+      'user2@example.test',
+      ['user1@example.test', 'user2@example.test'],
+      'Subject: reject me 2\r\n\r\nx\r\n',
+    );
+    assert.equal(two.data![0], 250);
+    const dsn = await py(
+      `print(find(${P().imaps}, "user2@example.test", "pass", "Undelivered", wait=20) or "")`,
+    );
+    assert.match(dsn, /Final-Recipient: rfc822; ?user1@example\.test/);
+    assert.match(dsn, /Status: 5\.7\.1/);
+    assert.match(dsn, /not wanted here/);
+    assert.equal(srv.admin('sieve', 'deactivate', 'user1@example.test').code, 0);
+  });
+
   test('an address added by the admin CLI receives mail at once', async () => {
     assert.deepEqual(
       (await mx('a@remote.test', ['late@example.test'], 'Subject: x\r\n\r\nx\r\n')).rcpt,
