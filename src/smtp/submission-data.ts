@@ -8,6 +8,7 @@ import { prepareSubmission } from '../core/submission/prepare.js';
 import { logMail } from '../core/maillog/mail-log.js';
 import { planLimits } from '../core/directory/plans.js';
 import { smtpError } from './smtp-library.js';
+import { reportLocalOutcome } from '../core/queue/bounce.js';
 import { dsnOf, newQueueId, protocolName, tlsInfo, type DataContext } from './session.js';
 
 export async function handleSubmissionData(ctx: DataContext): Promise<string> {
@@ -93,6 +94,27 @@ export async function handleSubmissionData(ctx: DataContext): Promise<string> {
     const failed = outcomes.filter((o) => o.status === 'failed').map((o) => o.recipient);
     if (failed.length)
       await opts.retryLocal({ sender, recipients: failed, raw: prepared.raw, messageId: prepared.messageId });
+    // A local recipient's Sieve reject after we accepted the message: the sender gets a DSN (RFC 5429).
+    const rejected = outcomes.flatMap((o) =>
+      o.status === 'rejected'
+        ? [
+            {
+              recipient: o.recipient,
+              action: 'failed' as const,
+              status: '5.7.1',
+              reply: `550 5.7.1 ${o.reason}`,
+            },
+          ]
+        : [],
+    );
+    if (rejected.length) {
+      await reportLocalOutcome(core, {
+        sender,
+        arrivalDate: core.now(),
+        original: prepared.raw,
+        recipients: rejected,
+      });
+    }
   }
   await recordOutgoing(core, account, count);
   await logMail(core, {
