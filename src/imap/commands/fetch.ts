@@ -105,7 +105,8 @@ export async function handleFetch(ctx: CommandContext): Promise<CommandResult> {
       sel.learnKeywords(m.flags, s.out);
       await writeMessage(s, sel, seq, m, items, blob, seenChanged.has(m.uid), reads[k] ?? null);
     }
-    await s.flushOutput();
+    // Between batches only: the last one goes out with the tagged OK, in one TLS record and write.
+    if (i + BATCH < uids.length) await s.flushOutput();
   }
   if (missing && !ctx.uid)
     return { status: 'NO', code: 'EXPUNGEISSUED', text: 'Some of the requested messages no longer exist' };
