@@ -1,14 +1,18 @@
 // After a soak: what the store really holds, read directly (SQLite file / PostgreSQL schema and the
-// blob directory), and what IMAP clients see. Used by crash.mjs and disk.mjs.
+// blob directory and the inline `blobs` table), and what IMAP clients see. Used by crash.mjs and disk.mjs.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImapClient, PG_URL, messageIds } from './lib.mjs';
 
 const ROWS_SQL = `
-  select a.local_part as local, mb.name as mailbox, m.uid as uid, m.blob_hash as hash, m.size as size
+  select a.local_part as local, mb.name as mailbox, m.uid as uid, m.blob_hash as hash, m.size as size,
+    b.data as inline
   from messages m join mailboxes mb on mb.id = m.mailbox_id join addresses a on a.id = mb.address_id
+  left join blobs b on b.hash = m.blob_hash
   order by m.id`;
+// Bodies kept in the database (store.inline_blob_max) rather than as files.
+const INLINE_SQL = `select hash from blobs`;
 const QUOTA_SQL = `
   select a.local_part as local, a.used_bytes as used,
     (select coalesce(sum(m.size), 0) from messages m join mailboxes mb on mb.id = m.mailbox_id
@@ -32,6 +36,7 @@ export async function readStore(srv) {
         quota: db.prepare(QUOTA_SQL).all(),
         uidnext: db.prepare(UIDNEXT_SQL).all(),
         queue: db.prepare(QUEUE_SQL).all(),
+        inlineHashes: db.prepare(INLINE_SQL).all().map((r) => r.hash),
         integrity: integrity.join('; ') === 'ok' && fk.length === 0 ? 'ok' : `${integrity.join('; ')}; fk ${fk.length}`,
         integrityHow: 'PRAGMA integrity_check + foreign_key_check',
       };
@@ -71,6 +76,7 @@ export async function readStore(srv) {
       quota: (await q(QUOTA_SQL)).map((r) => ({ ...r, used: Number(r.used), summed: Number(r.summed) })),
       uidnext: (await q(UIDNEXT_SQL)).map((r) => ({ id: r.id, next: Number(r.next), maxuid: r.maxuid === null ? null : Number(r.maxuid) })),
       queue: (await q(QUEUE_SQL)).map((r) => ({ status: r.status, n: Number(r.n) })),
+      inlineHashes: (await q(INLINE_SQL)).map((r) => r.hash),
       integrity,
       integrityHow: how,
     };
@@ -84,9 +90,9 @@ function blobPath(dataDir, hash) {
 }
 
 /** Temporary files and blobs nobody references (garbage a crash may leave; never visible). */
-export function blobLeftovers(dataDir, referenced) {
+export function blobLeftovers(dataDir, referenced, inlineHashes = []) {
   let tmp = 0;
-  let unreferenced = 0;
+  let unreferenced = inlineHashes.filter((h) => !referenced.has(h)).length;
   const root = join(dataDir, 'blobs');
   if (!existsSync(root)) return { tmp, unreferenced };
   for (const a of readdirSync(root)) {
@@ -114,11 +120,11 @@ export async function verifyStore(srv, acked) {
   for (const r of st.rows) {
     referenced.add(r.hash);
     const p = blobPath(srv.dataDir, r.hash);
-    if (!existsSync(p)) {
+    if (r.inline == null && !existsSync(p)) {
       missingBlob++;
       continue;
     }
-    const data = readFileSync(p);
+    const data = r.inline != null ? Buffer.from(r.inline) : readFileSync(p);
     if (data.length !== Number(r.size) || createHash('sha256').update(data).digest('hex') !== r.hash) {
       badBlob++;
       continue;
@@ -156,7 +162,7 @@ export async function verifyStore(srv, acked) {
   }
   const quotaOff = st.quota.filter((q) => Number(q.used) !== Number(q.summed)).map((q) => `${q.local}: used ${q.used} vs ${q.summed}`);
   const uidOff = st.uidnext.filter((u) => u.maxuid !== null && u.next <= u.maxuid).length;
-  const left = blobLeftovers(srv.dataDir, referenced);
+  const left = blobLeftovers(srv.dataDir, referenced, st.inlineHashes);
   return {
     rows: st.rows.length,
     ackedMessages: acked.size,

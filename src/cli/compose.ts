@@ -11,6 +11,7 @@ export async function openCore(config: Config, log: Logger): Promise<Core> {
     dataDir: config.data_dir,
     ...(config.store.url ? { url: config.store.url } : {}),
     ...(config.store.schema ? { schema: config.store.schema } : {}),
+    inlineBlobMax: config.store.inline_blob_max,
   });
   return {
     store,

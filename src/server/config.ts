@@ -30,6 +30,16 @@ const storeSchema = z
     url: z.string().default(''),
     /** PostgreSQL schema (search_path); empty = the server's default. */
     schema: z.string().default(''),
+    /**
+     * Message bodies up to this many bytes are stored in the database with their rows (one commit,
+     * no file per message); larger ones as files under data_dir/blobs. 0 = every body in a file.
+     */
+    inline_blob_max: z
+      .number()
+      .int()
+      .min(0)
+      .max(16 * 1024 * 1024)
+      .default(100 * 1024),
   })
   .strict();
 

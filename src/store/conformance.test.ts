@@ -6,12 +6,12 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { openStore } from './open.js';
+import { DEFAULT_INLINE_BLOB_MAX, openStore } from './open.js';
 import type { OpenStoreOptions } from './open.js';
 import { StoreConflictError } from './ports.js';
 import type { AddressRecord, Dialect, MailboxRecord, NewQueueItem, Store } from './ports.js';
@@ -88,6 +88,12 @@ const isConflict =
     assert.equal(e.constraint, constraint);
     return true;
   };
+
+async function collect(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
 
 const HASH_A = 'a'.repeat(64);
 const HASH_B = 'b'.repeat(64);
@@ -228,6 +234,71 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         assert.equal(size, 5);
         assert.equal((await store.blobs.get(hash)).toString(), 'hello');
         assert.equal(await store.blobs.has(hash), true);
+      });
+
+      it('keeps small bodies in the database and large ones as files', async (store, h) => {
+        const small = Buffer.alloc(1000, 's');
+        const large = Buffer.alloc(DEFAULT_INLINE_BLOB_MAX + 1, 'l');
+        assert.equal(store.blobs.joinsTransactions(small.byteLength), true);
+        assert.equal(store.blobs.joinsTransactions(large.byteLength), false);
+        const a = await store.blobs.put(small);
+        const b = await store.blobs.put(large);
+        assert.equal((await store.blobs.put(small)).hash, a.hash, 'idempotent');
+        const file = (hash: string) =>
+          join(h.options.dataDir, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash);
+        assert.equal(existsSync(file(a.hash)), false, 'small body: no file');
+        assert.equal(existsSync(file(b.hash)), true, 'large body: a file');
+        assert.deepEqual(await store.blobs.get(a.hash), small);
+        assert.deepEqual(await store.blobs.get(b.hash), large);
+        assert.deepEqual(await collect(store.blobs.list()), [a.hash, b.hash].sort());
+        // Another process sees database bodies at once.
+        const other = await h.openAnother();
+        assert.deepEqual(await other.blobs.get(a.hash), small);
+        await store.blobs.delete(a.hash);
+        await store.blobs.delete(b.hash);
+        assert.equal(await store.blobs.has(a.hash), false);
+        assert.equal(await store.blobs.has(b.hash), false);
+        await assert.rejects(
+          store.blobs.get(a.hash),
+          (e: unknown) => (e as { code?: string }).code === 'ENOENT',
+        );
+        assert.deepEqual(await collect(store.blobs.list()), []);
+      });
+
+      it('writes a database body as part of the transaction it is put in', async (store) => {
+        const body = Buffer.from('rolled back with its rows');
+        let hash = '';
+        await assert.rejects(
+          store.transaction(async () => {
+            hash = (await store.blobs.put(body)).hash;
+            assert.equal(await store.blobs.has(hash), true, 'visible inside the transaction');
+            throw new Error('abort');
+          }),
+          /abort/,
+        );
+        assert.equal(await store.blobs.has(hash), false, 'gone with the rollback');
+        await store.transaction(async () => {
+          await store.blobs.put(body);
+        });
+        assert.deepEqual(await store.blobs.get(hash), body);
+      });
+
+      it('keeps every body in files when inline_blob_max is 0', async () => {
+        const dataDir = mkdtempSync(join(tmpdir(), 'ms-conf-files-'));
+        const opts: OpenStoreOptions =
+          kind === 'sqlite'
+            ? { kind, dataDir, inlineBlobMax: 0 }
+            : { kind, dataDir, url: PG_URL, schema: `${RUN}_files`, inlineBlobMax: 0 };
+        const files = await openStore(opts);
+        try {
+          assert.equal(files.blobs.joinsTransactions(1), false);
+          const { hash } = await files.blobs.put(Buffer.from('x'));
+          assert.equal(existsSync(join(dataDir, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash)), true);
+        } finally {
+          await files.close();
+          if (kind === 'postgres') await pgQuery(`drop schema if exists ${RUN}_files cascade`);
+          rmSync(dataDir, { recursive: true, force: true });
+        }
       });
     });
 

@@ -1,8 +1,9 @@
 // Opens the store configured for this installation: the SQL engine (migrated to the latest schema)
-// and the filesystem blob store under the data directory.
+// and the blob store: small bodies in the database, larger ones as files under the data directory.
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { FsBlobStore } from './blob/fs-blob-store.js';
+import { TieredBlobStore } from './blob/tiered-blob-store.js';
 import type { Dialect, Store } from './ports.js';
 import { openPostgres } from './sql/dialects/postgres.js';
 import { openSqlite } from './sql/dialects/sqlite.js';
@@ -21,7 +22,11 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** PostgreSQL only: the schema to use (created if missing), instead of the connection's search_path. */
   schema?: string;
+  /** Bodies up to this many bytes are kept in the database, larger ones as files (default 100 KiB; 0 = all files). */
+  inlineBlobMax?: number;
 }
+
+export const DEFAULT_INLINE_BLOB_MAX = 100 * 1024;
 
 function sqliteFile(url: string | undefined, dataDir: string): string {
   if (url === undefined || url === '') return join(dataDir, 'mailstead.db');
@@ -51,5 +56,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   }
   const blobDir = join(opts.dataDir, 'blobs');
   await mkdir(blobDir, { recursive: true });
-  return new SqlStore(engine, new FsBlobStore(blobDir));
+  const files = new FsBlobStore(blobDir);
+  return new SqlStore(
+    engine,
+    (inline) => new TieredBlobStore(inline, files, opts.inlineBlobMax ?? DEFAULT_INLINE_BLOB_MAX),
+  );
 }

@@ -265,6 +265,13 @@ export interface MailStore {
 export interface BlobStore {
   /** Writes (if absent) and fsyncs the content; returns its hex SHA-256 and size. Idempotent. */
   put(data: Uint8Array): Promise<{ hash: string; size: number }>;
+  /**
+   * True when a body of `size` bytes is kept in the SQL database: put() then joins the caller's
+   * transaction (its commit makes the body durable with the rows pointing at it, no file fsyncs), so
+   * call it inside `store.transaction`. Otherwise put() writes and fsyncs a file: call it before
+   * the transaction, never while holding the database's write lock.
+   */
+  joinsTransactions(size: number): boolean;
   get(hash: string): Promise<Buffer>;
   has(hash: string): Promise<boolean>;
   delete(hash: string): Promise<void>;

@@ -26,8 +26,9 @@ async function checkQuota(tx: StoreRoles, addressId: number, extra: number): Pro
 }
 
 /**
- * Stores a message: the blob is written (and fsynced) before any row points at it, then the row and the
- * used-bytes update commit together, so a crash never leaves a row without its body.
+ * Stores a message so that a crash never leaves a row without its body: a body kept as a file is
+ * written and fsynced before any row points at it; a body kept in the database commits with the row
+ * and the used-bytes update.
  */
 export async function appendMessage(
   core: Core,
@@ -35,9 +36,12 @@ export async function appendMessage(
   raw: Uint8Array,
   opts: AppendOptions = {},
 ): Promise<AppendResult> {
-  const blob = await core.store.blobs.put(raw);
+  const blobs = core.store.blobs;
+  // A file body is written and fsynced before the transaction; a database body inside it.
+  const early = blobs.joinsTransactions(raw.byteLength) ? undefined : await blobs.put(raw);
   await registerKeywords(core, box.id, opts.flags ?? []);
   const message = await core.store.transaction(async (tx) => {
+    const blob = early ?? (await blobs.put(raw));
     await checkQuota(tx, box.addressId, blob.size);
     const m = await tx.mail.appendMessage({
       mailboxId: box.id,
@@ -59,15 +63,19 @@ export async function appendMessages(
   box: MailboxRecord,
   items: Array<{ raw: Uint8Array; flags?: string[]; internalDate?: number }>,
 ): Promise<MessageRecord[]> {
-  const blobs: Array<{ hash: string; size: number }> = [];
-  for (const it of items) blobs.push(await core.store.blobs.put(it.raw));
-  const total = blobs.reduce((s, b) => s + b.size, 0);
+  const store = core.store.blobs;
+  const early: Array<{ hash: string; size: number } | undefined> = [];
+  for (const it of items)
+    early.push(store.joinsTransactions(it.raw.byteLength) ? undefined : await store.put(it.raw));
+  const total = items.reduce((s, it) => s + it.raw.byteLength, 0);
   await registerKeywords(
     core,
     box.id,
     items.flatMap((it) => it.flags ?? []),
   );
   const out = await core.store.transaction(async (tx) => {
+    const blobs: Array<{ hash: string; size: number }> = [];
+    for (let i = 0; i < items.length; i++) blobs.push(early[i] ?? (await store.put(items[i]!.raw)));
     await checkQuota(tx, box.addressId, total);
     const rows: MessageRecord[] = [];
     for (let i = 0; i < items.length; i++) {

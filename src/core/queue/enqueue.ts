@@ -87,18 +87,23 @@ export async function enqueue(core: Core, input: EnqueueInput): Promise<string> 
     }
   }
 
-  const blob = await core.store.blobs.put(raw);
-  const items: NewQueueItem[] = recipients.map((recipient, i) => ({
-    envelopeId,
-    sender: input.sender,
-    recipient,
-    domain: domains[i]!,
-    blobHash: blob.hash,
-    size: blob.size,
-    nextAttemptAt: input.notBefore ?? now,
-    meta,
-  }));
-  const rows = await core.store.transaction((tx) => tx.queue.enqueue(items));
+  const blobs = core.store.blobs;
+  // A file body is fsynced before the transaction, a database body commits with the queue rows.
+  const early = blobs.joinsTransactions(raw.byteLength) ? undefined : await blobs.put(raw);
+  const rows = await core.store.transaction(async (tx) => {
+    const blob = early ?? (await blobs.put(raw));
+    const items: NewQueueItem[] = recipients.map((recipient, i) => ({
+      envelopeId,
+      sender: input.sender,
+      recipient,
+      domain: domains[i]!,
+      blobHash: blob.hash,
+      size: blob.size,
+      nextAttemptAt: input.notBefore ?? now,
+      meta,
+    }));
+    return tx.queue.enqueue(items);
+  });
   await logMail(
     core,
     rows.map((r) => ({
@@ -110,7 +115,7 @@ export async function enqueue(core: Core, input: EnqueueInput): Promise<string> 
         recipient: r.recipient,
         queueId: r.id,
         envelopeId,
-        size: blob.size,
+        size: raw.byteLength,
         kind: meta.kind ?? 'message',
       },
     })),

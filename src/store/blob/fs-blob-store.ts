@@ -109,6 +109,10 @@ export class FsBlobStore implements BlobStore {
     this.#knownDirs.add(dir);
   }
 
+  joinsTransactions(): boolean {
+    return false;
+  }
+
   async get(hash: string): Promise<Buffer> {
     return readFile(this.pathOf(hash));
   }

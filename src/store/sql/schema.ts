@@ -151,6 +151,13 @@ export interface MailLogTable {
   detail: string;
 }
 
+/** Message bodies small enough to live in the database (see blob-store.ts); larger ones are files. */
+export interface BlobsTable {
+  hash: string;
+  size: number;
+  data: Buffer;
+}
+
 /** Named monotonic counters (UIDVALIDITY) that must survive the rows they were handed to. */
 export interface CountersTable {
   name: string;
@@ -173,6 +180,7 @@ export interface Database {
   kv: KvTable;
   mail_log: MailLogTable;
   counters: CountersTable;
+  blobs: BlobsTable;
 }
 
 /**
@@ -192,6 +200,7 @@ export const UNIQUE_KEYS = {
   sieve_scripts_pkey: { table: 'sieve_scripts', columns: ['address_id', 'name'] },
   kv_pkey: { table: 'kv', columns: ['ns', 'key'] },
   counters_pkey: { table: 'counters', columns: ['name'] },
+  blobs_pkey: { table: 'blobs', columns: ['hash'] },
 } as const satisfies Record<string, { table: string; columns: readonly string[] }>;
 
 export type UniqueKeyName = keyof typeof UNIQUE_KEYS;

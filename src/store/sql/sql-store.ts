@@ -12,6 +12,8 @@ import { insertMailLog, SqlMailLogStore } from './mail-log-store.js';
 import { SqlMailStore } from './mail-store.js';
 import { SqlQueueStore } from './queue-store.js';
 import { SqlSieveStore } from './sieve-store.js';
+import { SqlBlobStore } from './blob-store.js';
+import type { InlineBlobTier } from '../blob/tiered-blob-store.js';
 
 function makeRoles(x: Exec, mailLog: MailLogBuffer): StoreRoles {
   return Object.freeze({
@@ -33,14 +35,19 @@ export class SqlStore implements Store {
   readonly sieve;
   readonly kv;
   readonly mailLog;
+  readonly blobs: BlobStore;
   readonly #runner: TransactionRunner;
   readonly #txRoles = new WeakMap<Frame, StoreRoles>();
   readonly #mailLogBuffer: MailLogBuffer;
   #closed = false;
 
+  /**
+   * `blobs` is the blob store, or builds it from the database's own blob tier (which follows the
+   * ambient transaction like the other roles).
+   */
   constructor(
     private readonly engine: SqlEngine,
-    readonly blobs: BlobStore,
+    blobs: BlobStore | ((inline: InlineBlobTier) => BlobStore),
   ) {
     this.dialect = engine.dialect;
     this.capabilities = engine.capabilities;
@@ -54,6 +61,7 @@ export class SqlStore implements Store {
     this.sieve = roles.sieve;
     this.kv = roles.kv;
     this.mailLog = roles.mailLog;
+    this.blobs = typeof blobs === 'function' ? blobs(new SqlBlobStore(ambient)) : blobs;
   }
 
   private rolesFor(frame: Frame): StoreRoles {

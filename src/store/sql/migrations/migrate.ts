@@ -5,10 +5,12 @@ import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../../ports.js';
 import type { Database } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
+import { inlineBlobsMigration } from './0002-inline-blobs.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0002-inline-blobs': inlineBlobsMigration(dialect),
   };
 }
 
