@@ -72,6 +72,26 @@ function withDescendants(pid) {
   return out;
 }
 
+/**
+ * CPU seconds (user + system) used so far by `pid`'s process tree, including children it has reaped:
+ * Dovecot's master reaps its lmtp processes, so their time moves into its cutime/cstime. The
+ * difference across a run is what the server spent on it, whatever else loads the machine.
+ */
+function treeCpuSeconds(pid) {
+  let ticks = 0;
+  for (const p of withDescendants(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14-17 of proc(5) (utime stime cutime cstime), counted from field 3 (state) here.
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      // exited meanwhile: its time is in its parent's cutime once reaped
+    }
+  }
+  return ticks / 100;
+}
+
 /** Counts fsync + fdatasync calls of `pid` (all threads, and children) while `work` runs. */
 async function countFsyncs(pid, work) {
   const pids = withDescendants(pid).flatMap((p) => ['-p', String(p)]);
@@ -132,19 +152,32 @@ export async function run(argv) {
     ...(base
       ? [{ name: `Mailstead MX (SQLite), baseline ${baseRev}`, key: 'base', port: base.ports.smtp, lmtp: false, pid: base.proc.pid }]
       : []),
-    { name: 'Dovecot LMTP', key: 'dc', port: dc.ports.lmtp, lmtp: true },
+    {
+      name: 'Dovecot LMTP',
+      key: 'dc',
+      port: dc.ports.lmtp,
+      lmtp: true,
+      pid: Number(readFileSync(join(dc.dir, 'run', 'master.pid'), 'utf8').trim()),
+    },
     ...(pf ? [{ name: 'Postfix MX (250 = queued)', key: 'pf', port: pf.ports.smtp, lmtp: false }] : []),
   ].filter((s) => s.key === 'ms' || s.key === 'base' || wanted.includes(s.key));
   const rates = Object.fromEntries(servers.map((s) => [s.key, []]));
+  const cpuPerMsg = Object.fromEntries(servers.map((s) => [s.key, []]));
   try {
     const warm = { ...o, messages: Math.min(500, o.messages) };
     for (const s of servers) await source(s.port, { ...warm, lmtp: s.lmtp });
     console.log(`smtp-source: ${o.sessions} sessions, ${o.messages} messages of ${o.length} bytes, ${o.rounds} rounds`);
     for (let r = 0; r < o.rounds; r++)
       for (const s of servers) {
+        const cpu0 = s.pid ? treeCpuSeconds(s.pid) : NaN;
         const one = await source(s.port, { ...o, lmtp: s.lmtp });
+        const cpuMs = s.pid ? ((treeCpuSeconds(s.pid) - cpu0) * 1000) / o.messages : NaN;
         rates[s.key].push(one.rate);
-        console.log(`  round ${r + 1} ${s.name}: ${fmt(one.rate)} msg/s (${fmt(one.secs, 2)} s)`);
+        cpuPerMsg[s.key].push(cpuMs);
+        console.log(
+          `  round ${r + 1} ${s.name}: ${fmt(one.rate)} msg/s (${fmt(one.secs, 2)} s)` +
+            (s.pid ? `, server CPU ${fmt(cpuMs, 3)} ms/msg` : ''),
+        );
       }
     // Postfix only queued: wait until Dovecot stored what it handed over, so the next runs are clean.
     if (pf) {
@@ -172,11 +205,16 @@ export async function run(argv) {
       console.log(`fsyncs per message: Dovecot LMTP ${fmt(fsyncs.dc.perMsg, 2)} ${JSON.stringify(dcF.calls)}`);
     }
     const med = Object.fromEntries(servers.map((s) => [s.key, median(rates[s.key])]));
+    const cpu = Object.fromEntries(servers.map((s) => [s.key, median(cpuPerMsg[s.key])]));
     const rows = servers.map(
       (s) =>
-        `| ${s.name} | ${fmt(med[s.key])} | ${rates[s.key].map((x) => fmt(x)).join(' / ')} | ${fmt(med.ms / med[s.key], 2)} | ${fsyncs[s.key] ? fmt(fsyncs[s.key].perMsg, 2) : ''} |`,
+        `| ${s.name} | ${fmt(med[s.key])} | ${rates[s.key].map((x) => fmt(x)).join(' / ')} | ${fmt(med.ms / med[s.key], 2)} | ${Number.isFinite(cpu[s.key]) ? fmt(cpu[s.key], 3) : ''} | ${Number.isFinite(cpu[s.key]) ? fmt(cpu[s.key] / cpu.ms, 2) : ''} | ${fsyncs[s.key] ? fmt(fsyncs[s.key].perMsg, 2) : ''} |`,
     );
-    for (const s of servers) console.log(`${s.name}: ${fmt(med[s.key])} msg/s (median), ratio Mailstead/this ${fmt(med.ms / med[s.key], 2)}`);
+    for (const s of servers)
+      console.log(
+        `${s.name}: ${fmt(med[s.key])} msg/s (median), ratio Mailstead/this ${fmt(med.ms / med[s.key], 2)}` +
+          (Number.isFinite(cpu[s.key]) ? `; CPU ${fmt(cpu[s.key], 3)} ms/msg, CPU ratio this/Mailstead ${fmt(cpu[s.key] / cpu.ms, 2)}` : ''),
+      );
     if (!a['no-results'])
       appendResults('smtp-source', [
       `\`npm run bench -- smtp-source --sessions ${o.sessions} --messages ${o.messages} --length ${o.length} --rounds ${o.rounds}${a.strace ? ' --strace' : ''}\`: ` +
@@ -186,8 +224,8 @@ export async function run(argv) {
 
         `Dovecot: LMTP straight into maildir (mail_fsync=optimized). Postfix: 250 once queued (its own fsync), handing over to the same Dovecot.`,
       '',
-      '| server | msg/s (median) | each run | ratio Mailstead / this | fsyncs per message |',
-      '|---|---|---|---|---|',
+      '| server | msg/s (median) | each run | ratio Mailstead / this | server CPU ms per message (median) | CPU ratio this / Mailstead | fsyncs per message |',
+      '|---|---|---|---|---|---|---|',
       ...rows,
     ]);
     return { med, fsyncs };

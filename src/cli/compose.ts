@@ -5,13 +5,15 @@ import { createCoreEvents, type Core } from '../core/context.js';
 import type { Config } from '../server/config.js';
 import { SessionLimiter } from '../core/security/session-limits.js';
 
-export async function openCore(config: Config, log: Logger): Promise<Core> {
+/** `server`: the long-running server (background WAL checkpoints), not a one-off admin command. */
+export async function openCore(config: Config, log: Logger, opts: { server?: boolean } = {}): Promise<Core> {
   const store = await openStore({
     kind: config.store.kind,
     dataDir: config.data_dir,
     ...(config.store.url ? { url: config.store.url } : {}),
     ...(config.store.schema ? { schema: config.store.schema } : {}),
     inlineBlobMax: config.store.inline_blob_max,
+    backgroundCheckpoints: opts.server === true,
   });
   return {
     store,

@@ -56,7 +56,7 @@ export async function serve(config: Config): Promise<number> {
   const unlock = lockDataDir(config.data_dir);
   let core: Core | undefined;
   try {
-    core = await openCore(config, log);
+    core = await openCore(config, log, { server: true });
     const tls = await loadTls({
       cert: config.tls.cert,
       key: config.tls.key,

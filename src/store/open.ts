@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Bodies up to this many bytes are kept in the database, larger ones as files (default 100 KiB; 0 = all files). */
   inlineBlobMax?: number;
+  /** SQLite: WAL checkpoints on a background thread (the long-running server). */
+  backgroundCheckpoints?: boolean;
 }
 
 export const DEFAULT_INLINE_BLOB_MAX = 100 * 1024;
@@ -40,7 +42,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let engine: SqlEngine;
   if (opts.kind === 'sqlite') {
     if (opts.schema !== undefined) throw new Error('a schema is a PostgreSQL option');
-    engine = openSqlite(sqliteFile(opts.url, opts.dataDir));
+    engine = openSqlite(sqliteFile(opts.url, opts.dataDir), {
+      backgroundCheckpoints: opts.backgroundCheckpoints === true,
+    });
   } else {
     if (opts.url === undefined || opts.url === '') throw new Error('PostgreSQL needs a connection url');
     engine = await openPostgres({

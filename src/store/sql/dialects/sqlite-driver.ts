@@ -10,6 +10,7 @@ import { CompiledQuery, SelectQueryNode } from 'kysely';
 import type { DatabaseConnection, Driver, QueryResult, TransactionSettings } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { GroupFsync } from './group-fsync.js';
+import type { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 
 const STATEMENT_CACHE = 400;
 
@@ -95,6 +96,8 @@ export class GroupCommitSqliteDriver implements Driver {
     private readonly db: BetterSqlite3.Database,
     /** undefined: nothing to sync (in-memory database, or synchronous=FULL does it in COMMIT). */
     private readonly fsync: GroupFsync | undefined,
+    /** Told of every commit when checkpoints run on their own thread. */
+    private readonly checkpointer?: BackgroundCheckpointer,
   ) {
     this.#connection = new SqliteConnection(db);
   }
@@ -125,11 +128,13 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#connection.needsSync = false;
     // Free the connection first: the next transactions run (and join the next fsync) meanwhile.
     this.#mutex.unlock();
+    if (needsSync) this.checkpointer?.noteCommit();
     if (needsSync && this.fsync !== undefined) await this.fsync.sync();
   }
 
   async destroy(): Promise<void> {
     await this.fsync?.close();
+    await this.checkpointer?.close();
     this.db.close();
   }
 }

@@ -12,6 +12,16 @@ import type { SqlEngine } from '../engine.js';
 import type { Database } from '../schema.js';
 import { GroupFsync } from './group-fsync.js';
 import { GroupCommitSqliteDriver } from './sqlite-driver.js';
+import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
+
+export interface SqliteOptions {
+  /**
+   * WAL checkpoints on a thread of their own instead of inside the COMMIT that crosses SQLite's
+   * threshold (see sqlite-checkpointer.ts). For the long-running server; a short admin command keeps
+   * SQLite's automatic checkpoints.
+   */
+  backgroundCheckpoints?: boolean;
+}
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -29,7 +39,7 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
-export function openSqlite(file: string): SqlEngine {
+export function openSqlite(file: string, opts: SqliteOptions = {}): SqlEngine {
   const raw = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS });
   let wal = false;
   try {
@@ -44,8 +54,12 @@ export function openSqlite(file: string): SqlEngine {
     raw.close();
     throw e;
   }
+  const checkpointer =
+    wal && opts.backgroundCheckpoints === true ? new BackgroundCheckpointer(raw.name) : undefined;
+  if (checkpointer) raw.pragma('wal_autocheckpoint = 0');
   const dialect: KyselyDialect = {
-    createDriver: () => new GroupCommitSqliteDriver(raw, wal ? new GroupFsync(raw.name) : undefined),
+    createDriver: () =>
+      new GroupCommitSqliteDriver(raw, wal ? new GroupFsync(raw.name) : undefined, checkpointer),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new TransactionalDdlSqliteAdapter(),
     createIntrospector: (db) => new SqliteIntrospector(db),
