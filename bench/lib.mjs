@@ -105,6 +105,7 @@ export async function mailstead(opts = {}) {
     [
       `hostname = "mail.example.test"`,
       `data_dir = "${dataDir}"`,
+      ...(opts.workers ? [`workers = ${opts.workers}`] : []),
       `[listen]`,
       `bind = "127.0.0.1"`,
       ...SERVICES.map((s) => `${s} = ${ports[s]}`),

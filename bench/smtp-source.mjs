@@ -7,12 +7,14 @@
 //
 //   npm run bench -- smtp-source [--sessions 20] [--messages 5000] [--length 20000] [--rounds 2]
 //                                [--strace] [--servers ms,dc,pf] [--cpu-prof DIR] [--no-results]
-//                                [--baseline DIR]
+//                                [--baseline DIR] [--workers N]
 //
 // --strace: one extra run per server under `strace -f -c -e trace=fsync,fdatasync` attached to the
 // server (Mailstead's process; Dovecot's master, which follows its lmtp children) for fsyncs/msg.
 // --baseline DIR: also a second Mailstead from another built checkout (DIR/bin/mailstead, e.g. a
 // `git worktree` of an older commit after `npx tsc -b`), in the same alternation: before/after.
+// --workers N: Mailstead runs N worker processes (config `workers`; Dovecot runs one lmtp process
+// per session). Default 1.
 // --cpu-prof DIR: Mailstead runs with `node --cpu-prof --cpu-prof-dir DIR` (written at shutdown).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -126,8 +128,10 @@ export async function run(argv) {
   };
   if (!haveReference() || !existsSync(SMTP_SOURCE))
     throw new Error('Postfix/Dovecot missing: apt-get install -y postfix dovecot-imapd dovecot-lmtpd');
+  const workers = Number(a.workers ?? 1);
   const ms = await mailstead({
     services: ['smtp'],
+    workers,
     ...(a['cpu-prof'] ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', String(a['cpu-prof'])] } : {}),
   });
   await ms.start();
@@ -148,7 +152,7 @@ export async function run(argv) {
       ? undefined
       : await startPostfix({ users: ['user1'], lmtpPort: dc.ports.lmtp });
   const servers = [
-    { name: 'Mailstead MX (SQLite)', key: 'ms', port: ms.ports.smtp, lmtp: false, pid: ms.proc.pid },
+    { name: `Mailstead MX (SQLite${workers > 1 ? `, ${workers} workers` : ''})`, key: 'ms', port: ms.ports.smtp, lmtp: false, pid: ms.proc.pid },
     ...(base
       ? [{ name: `Mailstead MX (SQLite), baseline ${baseRev}`, key: 'base', port: base.ports.smtp, lmtp: false, pid: base.proc.pid }]
       : []),

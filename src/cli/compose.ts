@@ -1,12 +1,19 @@
 // The composition root's shared part: config -> store -> core. Only src/cli picks concrete engines.
 import type { Logger } from 'pino';
 import { openStore } from '../store/open.js';
-import { createCoreEvents, type Core } from '../core/context.js';
+import { createCoreEvents, type Core, type CoreEvents } from '../core/context.js';
 import type { Config } from '../server/config.js';
 import { SessionLimiter } from '../core/security/session-limits.js';
 
-/** `server`: the long-running server (background WAL checkpoints), not a one-off admin command. */
-export async function openCore(config: Config, log: Logger, opts: { server?: boolean } = {}): Promise<Core> {
+/**
+ * `server`: the long-running server (background WAL checkpoints), not a one-off admin command.
+ * `events`: a worker of a cluster relays change notices to the other workers.
+ */
+export async function openCore(
+  config: Config,
+  log: Logger,
+  opts: { server?: boolean; events?: CoreEvents } = {},
+): Promise<Core> {
   const store = await openStore({
     kind: config.store.kind,
     dataDir: config.data_dir,
@@ -20,7 +27,7 @@ export async function openCore(config: Config, log: Logger, opts: { server?: boo
     log,
     hostname: config.hostname,
     now: () => Date.now(),
-    events: createCoreEvents(),
+    events: opts.events ?? createCoreEvents(),
     sessions: new SessionLimiter(config.limits.connections_per_user),
   };
 }

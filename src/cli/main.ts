@@ -7,6 +7,7 @@ import { parseArgs, UsageError } from './args.js';
 import { adminCommand, ADMIN_USAGE } from './admin-command.js';
 import { openCore } from './compose.js';
 import { serve, VERSION } from './serve.js';
+import { WorkerStartError } from './cluster.js';
 
 const USAGE = `usage: mailstead <command>
 
@@ -78,7 +79,12 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`mailstead: ${e.message} (see mailstead ${cmd === 'admin' ? 'admin ' : ''}--help)`);
       return 2;
     }
-    if (e instanceof MailError || e instanceof ConfigError || e instanceof DataDirLockedError) {
+    if (
+      e instanceof MailError ||
+      e instanceof ConfigError ||
+      e instanceof DataDirLockedError ||
+      e instanceof WorkerStartError
+    ) {
       console.error(`mailstead: ${e.message}`);
       return 1;
     }

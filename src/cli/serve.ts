@@ -1,62 +1,55 @@
 // `mailstead serve`: the composition root. Config -> lock -> store -> core -> every enabled
-// listener; a banner; SIGTERM/SIGINT drain the sessions and exit 0.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+// listener; a banner; SIGTERM/SIGINT drain the sessions and exit 0. With `workers` > 1 the same code
+// runs in each worker process of a cluster (cluster.ts): the primary holds the lock, prints the
+// banner and does the housekeeping; the workers serve.
 import type { Config } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import { lockDataDir } from '../server/lock.js';
 import { loadTls } from '../server/tls.js';
-import { startListeners, type ListenerSpec, type TlsMode } from '../server/listener.js';
+import { startListeners, type ListenerSpec } from '../server/listener.js';
 import { createHttpService } from '../http/server.js';
-import { addAddress, addDomain } from '../core/directory/admin.js';
-import { purgeMailLog } from '../core/maillog/mail-log.js';
 import type { Core } from '../core/context.js';
 import { openCore } from './compose.js';
 import { protocolHandlers } from './protocols.js';
+import { demoLines, listenerLines, SERVICES, VERSION } from './banner.js';
+import { createDemo, isEmptyDir } from './first-start.js';
+import { startMaintenance } from './maintenance.js';
 
-export const VERSION: string = (() => {
-  try {
-    return (
-      JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-        version: string;
-      }
-    ).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
-
-const SERVICES: Array<{ key: keyof Config['listen']; tls: TlsMode; label: string }> = [
-  { key: 'smtp', tls: 'starttls', label: 'SMTP (MX, STARTTLS)' },
-  { key: 'submission', tls: 'starttls', label: 'Submission (STARTTLS)' },
-  { key: 'submissions', tls: 'implicit', label: 'Submission (TLS)' },
-  { key: 'imap', tls: 'starttls', label: 'IMAP (STARTTLS)' },
-  { key: 'imaps', tls: 'implicit', label: 'IMAP (TLS)' },
-  { key: 'pop3', tls: 'starttls', label: 'POP3 (STLS)' },
-  { key: 'pop3s', tls: 'implicit', label: 'POP3 (TLS)' },
-  { key: 'managesieve', tls: 'starttls', label: 'ManageSieve (STARTTLS)' },
-  { key: 'http', tls: 'none', label: 'Web' },
-];
-
-function isEmptyDir(dir: string): boolean {
-  return !existsSync(dir) || readdirSync(dir).length === 0;
-}
-
-async function createDemo(core: Core): Promise<{ address: string; password: string }> {
-  const domain = 'demo.test';
-  const password = randomBytes(9).toString('base64url');
-  await addDomain(core, domain);
-  await addAddress(core, `demo@${domain}`, { password, displayName: 'Demo User' });
-  return { address: `demo@${domain}`, password };
-}
+export { VERSION } from './banner.js';
+import {
+  isClusterWorker,
+  relayedEvents,
+  reportFailed,
+  reportReady,
+  runPrimary,
+  workerCount,
+} from './cluster.js';
 
 export async function serve(config: Config): Promise<number> {
+  if (workerCount(config) > 1 && !isClusterWorker()) return runPrimary(config);
+  if (!isClusterWorker()) return serveProcess(config);
+  try {
+    return await serveProcess(config);
+  } catch (e) {
+    // The primary prints it (a port taken, the store unreachable...) and stops the others.
+    reportFailed(e instanceof Error ? e.message : String(e));
+    return 1;
+  } finally {
+    // The IPC channel to the primary would keep a finished worker alive.
+    if (process.connected) process.disconnect();
+  }
+}
+
+/** One serving process: the whole server, or one worker of a cluster. */
+async function serveProcess(config: Config): Promise<number> {
+  const worker = isClusterWorker();
   const log = createLogger(config.log.level);
-  const firstStart = isEmptyDir(config.data_dir);
-  const unlock = lockDataDir(config.data_dir);
+  const firstStart = !worker && isEmptyDir(config.data_dir);
+  // A cluster's primary holds the lock for its workers.
+  const unlock = worker ? () => undefined : lockDataDir(config.data_dir);
   let core: Core | undefined;
   try {
-    core = await openCore(config, log, { server: true });
+    core = await openCore(config, log, { server: true, ...(worker ? { events: relayedEvents() } : {}) });
     const tls = await loadTls({
       cert: config.tls.cert,
       key: config.tls.key,
@@ -86,33 +79,21 @@ export async function serve(config: Config): Promise<number> {
       proxyProtocol: config.listen.proxy_protocol,
     });
 
-    const demo = firstStart && config.create_demo ? await createDemo(core) : undefined;
-    const lines = [
-      `Mailstead ${VERSION} serving ${config.hostname} (store: ${config.store.kind}, data: ${config.data_dir})`,
-    ];
-    for (const s of SERVICES) {
-      const p = listeners.ports[s.key];
-      if (p === undefined) continue;
-      if (s.key === 'http') lines.push(`  ${s.label.padEnd(24)} http://${config.listen.bind}:${p}/`);
-      else lines.push(`  ${s.label.padEnd(24)} ${config.listen.bind}:${p}`);
+    let maintenance: NodeJS.Timeout | undefined;
+    if (worker) {
+      reportReady(listeners.ports);
+    } else {
+      const demo = firstStart && config.create_demo ? await createDemo(core) : undefined;
+      const lines = [
+        `Mailstead ${VERSION} serving ${config.hostname} (store: ${config.store.kind}, data: ${config.data_dir})`,
+        ...listenerLines(config, listeners.ports),
+      ];
+      if (tls.selfSigned)
+        lines.push(`  TLS: self-signed certificate in ${config.data_dir}/tls (clients will warn)`);
+      if (demo) lines.push(...demoLines(demo));
+      process.stdout.write(lines.join('\n') + '\n');
+      maintenance = startMaintenance(core, config, log);
     }
-    if (tls.selfSigned)
-      lines.push(`  TLS: self-signed certificate in ${config.data_dir}/tls (clients will warn)`);
-    if (demo) {
-      lines.push(`  Demo mailbox created: ${demo.address}  password: ${demo.password}`);
-      lines.push(
-        '  (shown once; change it with: bin/mailstead admin address passwd demo@demo.test --password ...)',
-      );
-    }
-    process.stdout.write(lines.join('\n') + '\n');
-
-    const maintenance = setInterval(() => {
-      purgeMailLog(core!, config.log.mail_log_retention_days).catch((err: unknown) =>
-        log.error({ err }, 'mail log purge failed'),
-      );
-      core!.store.kv.purgeExpired(Date.now()).catch((err: unknown) => log.error({ err }, 'kv purge failed'));
-    }, 3600_000);
-    maintenance.unref();
 
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
@@ -121,6 +102,8 @@ export async function serve(config: Config): Promise<number> {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      // A worker whose primary is gone stops too.
+      if (worker) process.once('disconnect', () => stop('primary gone'));
     });
     clearInterval(maintenance);
     // Together: the listeners stop accepting and say BYE to IMAP/POP3/ManageSieve sessions while

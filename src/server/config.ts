@@ -111,6 +111,11 @@ export const configSchema = z
     data_dir: z.string().min(1).default('./data'),
     /** On a first start with an empty data_dir, create demo.test with a demo mailbox (development). */
     create_demo: z.boolean().default(false),
+    /**
+     * Serving processes. 1: one process does everything. N > 1: a primary and N workers sharing
+     * the listening sockets (one JavaScript thread per core). 0: one worker per CPU core.
+     */
+    workers: z.number().int().min(0).max(256).default(1),
     listen: listenSchema.default(listenSchema.parse({})),
     store: storeSchema.default(storeSchema.parse({})),
     tls: tlsSchema.default(tlsSchema.parse({})),

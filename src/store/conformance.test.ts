@@ -265,6 +265,30 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         assert.deepEqual(await collect(store.blobs.list()), []);
       });
 
+      it("waits for another connection's write transaction without stopping the process", async (store, h) => {
+        // Two handles as two processes would hold them, here in one process: if waiting for the
+        // other's write lock blocked the thread (SQLite's busy handler sleeps inside the call),
+        // the transaction holding the lock could never finish and the wait would end in SQLITE_BUSY.
+        const other = await h.openAnother();
+        let release!: () => void;
+        const holding = new Promise<void>((r) => (release = r));
+        let locked!: () => void;
+        const isLocked = new Promise<void>((r) => (locked = r));
+        const first = store.transaction(async () => {
+          await store.blobs.put(Buffer.from('first'));
+          locked();
+          await holding;
+        });
+        await isLocked;
+        const second = other.transaction(async () => {
+          await other.blobs.put(Buffer.from('second'));
+        });
+        await new Promise((r) => setTimeout(r, 100));
+        release();
+        await Promise.all([first, second]);
+        assert.equal(await store.blobs.has((await store.blobs.put(Buffer.from('second'))).hash), true);
+      });
+
       it('writes a database body as part of the transaction it is put in', async (store) => {
         const body = Buffer.from('rolled back with its rows');
         let hash = '';

@@ -9,7 +9,11 @@ export type DnsResolve = (name: string, rrtype: string) => Promise<unknown>;
 const SPECIAL_USE = /(^|\.)(test|example|invalid|localhost)\.?$/i;
 
 function notFound(name: string): Error {
+  // Answered for every lookup of a special-use name, several per message: no stack to capture.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   const e = new Error(`queryTxt ENOTFOUND ${name}`) as NodeJS.ErrnoException;
+  Error.stackTraceLimit = limit;
   e.code = 'ENOTFOUND';
   return e;
 }

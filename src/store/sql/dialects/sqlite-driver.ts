@@ -1,5 +1,6 @@
 // Kysely driver for our one better-sqlite3 connection. Kysely's own SqliteDriver, plus:
-//  - BEGIN IMMEDIATE (see sqlite.ts);
+//  - BEGIN IMMEDIATE (see sqlite.ts), waiting for another process's write lock without blocking
+//    the event loop;
 //  - prepared statements cached by SQL text (preparing was a tenth of the delivery path's CPU);
 //  - durable commits without blocking the event loop: with synchronous=NORMAL a COMMIT (or a write
 //    outside a transaction) only writes the WAL, so before the caller's query or transaction
@@ -21,6 +22,9 @@ class SqliteConnection implements DatabaseConnection {
   #dirty = false;
   /** A commit (or autocommit write) happened that is not fsynced yet. */
   needsSync = false;
+  #noWait: BetterSqlite3.Statement | undefined;
+  #wait: BetterSqlite3.Statement | undefined;
+  #begin: BetterSqlite3.Statement | undefined;
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
@@ -61,6 +65,35 @@ class SqliteConnection implements DatabaseConnection {
     this.#dirty = false;
   }
 
+  /**
+   * BEGIN IMMEDIATE without blocking the event loop while another process holds the write lock.
+   * SQLite's busy handler would sleep inside the call (1, 2, 5, 10... ms), stopping every session
+   * of this process for as long; here the lock is tried without waiting, and between tries the
+   * process goes on with whatever does not need the database.
+   */
+  async beginImmediate(timeoutMs: number): Promise<void> {
+    this.#noWait ??= this.#db.prepare('pragma busy_timeout = 0');
+    this.#wait ??= this.#db.prepare(`pragma busy_timeout = ${timeoutMs}`);
+    this.#begin ??= this.#db.prepare('begin immediate');
+    const deadline = Date.now() + timeoutMs;
+    this.#noWait.get();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          this.#begin.run();
+          return;
+        } catch (e) {
+          if ((e as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw e;
+        }
+        // The other process's transactions last well under a millisecond: look again at once a
+        // few times (other callbacks run in between), then every millisecond.
+        await new Promise<void>((resolve) => (attempt < 3 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+      }
+    } finally {
+      this.#wait.get();
+    }
+  }
+
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     const { sql, parameters, query } = compiledQuery;
     if (!SelectQueryNode.is(query))
@@ -96,6 +129,8 @@ export class GroupCommitSqliteDriver implements Driver {
     private readonly db: BetterSqlite3.Database,
     /** undefined: nothing to sync (in-memory database, or synchronous=FULL does it in COMMIT). */
     private readonly fsync: GroupFsync | undefined,
+    /** How long BEGIN IMMEDIATE waits for another process's write lock. */
+    private readonly busyTimeoutMs: number,
     /** Told of every commit when checkpoints run on their own thread. */
     private readonly checkpointer?: BackgroundCheckpointer,
   ) {
@@ -112,7 +147,7 @@ export class GroupCommitSqliteDriver implements Driver {
   async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
     // A deferred transaction that reads and then writes can fail with SQLITE_BUSY when another
     // process wrote in between; taking the write lock up front waits instead.
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    await (connection as SqliteConnection).beginImmediate(this.busyTimeoutMs);
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {

@@ -59,7 +59,12 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): SqlEngine {
   if (checkpointer) raw.pragma('wal_autocheckpoint = 0');
   const dialect: KyselyDialect = {
     createDriver: () =>
-      new GroupCommitSqliteDriver(raw, wal ? new GroupFsync(raw.name) : undefined, checkpointer),
+      new GroupCommitSqliteDriver(
+        raw,
+        wal ? new GroupFsync(raw.name) : undefined,
+        BUSY_TIMEOUT_MS,
+        checkpointer,
+      ),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new TransactionalDdlSqliteAdapter(),
     createIntrospector: (db) => new SqliteIntrospector(db),
