@@ -221,7 +221,7 @@ export async function run(argv) {
       );
     if (!a['no-results'])
       appendResults('smtp-source', [
-      `\`npm run bench -- smtp-source --sessions ${o.sessions} --messages ${o.messages} --length ${o.length} --rounds ${o.rounds}${a.strace ? ' --strace' : ''}\`: ` +
+      `\`npm run bench -- smtp-source --sessions ${o.sessions} --messages ${o.messages} --length ${o.length} --rounds ${o.rounds}${a.strace ? ' --strace' : ''}${workers > 1 ? ` --workers ${workers}` : ''}\`: ` +
         `\`smtp-source -s ${o.sessions} -m ${o.messages} -l ${o.length} -d\` (HELO, one recipient, one session reused for its messages), runs alternating between servers. ` +
         `Mailstead: MX on SQLite (WAL; every commit fsynced before it is reported) with SPF/DKIM/DMARC checks (local .test DNS), 250 after the copy and its rows are fsynced. ` +
         (base ? `Baseline: the same server built at commit ${baseRev}, in the same alternation. ` : '') +
