@@ -11,7 +11,9 @@
 //   npm run bench -- load [--sessions 1000] [--users 100] [--minutes 10] [--rate 10] [--store sqlite|postgres]
 //                         [--size 4000] [--open-concurrency 16] [--trace-gc] [--no-results]
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { appendResults, BIN, dropSchema, fmt, ImapClient, makeMessage, mailstead, parseArgs, percentiles, sleep, SmtpClient } from './lib.mjs';
 
@@ -98,6 +100,8 @@ export async function run(argv) {
   const users = Array.from({ length: nUsers }, (_, i) => `user${i + 1}`);
   const cmdline = `npm run bench -- load --sessions ${nSessions} --users ${nUsers} --minutes ${minutes} --rate ${rate} --store ${store} --size ${size}`;
 
+  const nSnapshots = Number(a['heap-snapshots'] ?? 0);
+  const heapDir = nSnapshots ? mkdtempSync(join(tmpdir(), 'ms-heap-')) : '';
   const srv = await mailstead({
     store,
     services: ['smtp', 'imaps'],
@@ -105,7 +109,12 @@ export async function run(argv) {
     connectionsPerUser: perUser + 10,
     // --trace-gc: V8 prints every collection to the server log; the heap left after each full
     // (mark-compact) collection tells a leak (it climbs) from garbage not yet collected (it does not).
-    ...(a['trace-gc'] ? { nodeArgs: ['--trace-gc'] } : {}),
+    // --heap-snapshots N: V8 heap snapshots (SIGUSR2) at N evenly spaced moments of the load, written
+    // to the server directory; `node bench/heap-diff.mjs A B` compares two of them by constructor.
+    nodeArgs: [
+      ...(a['trace-gc'] ? ['--trace-gc'] : []),
+      ...(a['heap-snapshots'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`] : []),
+    ],
   });
   console.log(`load on ${store}: ${nSessions} IMAPS sessions in IDLE over ${nUsers} users, SMTP ${rate} msg/s for ${minutes} min; dir ${srv.dir}`);
   const t00 = now();
@@ -316,11 +325,18 @@ export async function run(argv) {
     const durationMs = minutes * 60_000;
     let k = 0;
     let lastProgress = now();
+    // Snapshot i at (i / (N - 1)) of the load, the first right at its start.
+    const snapAt = Array.from({ length: nSnapshots }, (_, i) => (nSnapshots === 1 ? 0 : (i * durationMs) / (nSnapshots - 1) - (i === nSnapshots - 1 ? 5000 : 0)));
     while (now() - tSteady < durationMs && !serverDied) {
       const due = tSteady + k * interval;
       const wait = due - now();
       if (wait > 0) await sleep(wait);
       k++;
+      if (snapAt.length && now() - tSteady >= snapAt[0]) {
+        snapAt.shift();
+        process.kill(pid, 'SIGUSR2');
+        console.log(`\nheap snapshot requested at ${((now() - tSteady) / 1000).toFixed(0)} s of load (${heapDir})`);
+      }
       if (now() - lastProgress > 10_000) {
         lastProgress = now();
         const last = samples[samples.length - 1];
@@ -438,6 +454,7 @@ export async function run(argv) {
       console.log(
         `V8 heap after full GCs (${fullGcs.length}): ${fullGcs.map((g) => `${(g.ms / 1000).toFixed(0)} s ${fmt(g.afterMb)}`).join(', ')} MB`,
       );
+    if (nSnapshots) console.log(`heap snapshots: ${readdirSync(heapDir).map((f) => join(heapDir, f)).join(' ')}`);
     console.log(`client event-loop delay p99 ${fmt(el.p99)} ms, max ${fmt(el.max)} ms`);
     console.log(`errors: ${totalErrors} ${JSON.stringify(errors)}; server log: ${logErrors.length} error lines, ${logWarns.length} warnings`);
     for (const e of errorSamples) console.log(`  ${e}`);

@@ -13,6 +13,7 @@ const BENCHES = {
   sieve: './sieve.mjs',
   fuzz: './fuzz.mjs',
   load: './load.mjs',
+  'blob-faults': './blob-faults.mjs',
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -43,3 +43,30 @@ export function isStorageFull(e: unknown): boolean {
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === '53100') return true;
   return e instanceof Error && /database or disk is full|no space left on device/i.test(e.message);
 }
+
+/** errno codes of a storage operation that failed for now and may well succeed later. */
+const TEMPORARY_IO = new Set([
+  'EIO',
+  'EROFS',
+  'EMFILE',
+  'ENFILE',
+  'EACCES',
+  'EPERM',
+  'EBUSY',
+  'EAGAIN',
+  'ENOMEM',
+]);
+
+/**
+ * A file-system or SQLite I/O failure other than a full disk (read-only remount, I/O error, out of
+ * file descriptors, permissions): the operation was not done, nothing was half-stored, and the
+ * client may try again later — IMAP answers NO [UNAVAILABLE], SMTP a 4xx, never a 5xx.
+ */
+export function isStorageIoError(e: unknown): boolean {
+  const err = e as { code?: unknown; syscall?: unknown } | null;
+  if (typeof err?.code !== 'string') return false;
+  // Node's recursive mkdir reports ENOENT when a level cannot be created (EROFS, EIO underneath).
+  if (err.code === 'ENOENT' && err.syscall === 'mkdir') return true;
+  if (typeof err.syscall === 'string') return TEMPORARY_IO.has(err.code);
+  return /^SQLITE_(IOERR|READONLY|CANTOPEN|BUSY|NOMEM)/.test(err.code);
+}

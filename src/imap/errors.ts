@@ -1,5 +1,5 @@
 // Domain errors to IMAP status responses (RFC 5530 response codes), in one place.
-import { MailError, isStorageFull } from '../core/errors.js';
+import { MailError, isStorageFull, isStorageIoError } from '../core/errors.js';
 import { ArgError } from './proto/args.js';
 import type { CommandResult } from './session-api.js';
 import { SEARCH_CHARSETS } from './proto/search.js';
@@ -24,6 +24,12 @@ export function toImapStatus(e: unknown): CommandResult | null {
   }
   if (isStorageFull(e))
     return { status: 'NO', code: 'UNAVAILABLE', text: 'Insufficient storage on the server; try again later' };
+  if (isStorageIoError(e))
+    return {
+      status: 'NO',
+      code: 'UNAVAILABLE',
+      text: 'Temporary storage failure on the server; try again later',
+    };
   if (!(e instanceof MailError)) return null;
   switch (e.code) {
     case 'MAILBOX_NOT_FOUND':

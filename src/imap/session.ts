@@ -16,6 +16,7 @@ import type { ChangeWatcher } from './watcher.js';
 import { COMMANDS, isAllowed, type CommandSpec, type ImapCommand } from './command-table.js';
 import { capabilities } from './capabilities.js';
 import { toImapStatus } from './errors.js';
+import { isStorageIoError } from '../core/errors.js';
 import { Notifier } from './notify.js';
 import { DeflateStream } from './compress.js';
 import { IdleSweeper, sweepTickMs, type Sweepable } from './idle-sweeper.js';
@@ -247,7 +248,9 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
       result = await spec.handler({ session: this, tag: req.tag, name, uid, args });
     } catch (e) {
       const mapped = toImapStatus(e);
-      if (!mapped) this.core.log.error({ err: e, command: name }, 'imap: command failed');
+      // Storage I/O failures get a NO [UNAVAILABLE] but stay in the log: an operator must see them.
+      if (!mapped || isStorageIoError(e))
+        this.core.log.error({ err: e, command: name }, 'imap: command failed');
       result = mapped ?? { status: 'NO', code: 'SERVERBUG', text: 'Internal error; the error was logged' };
     }
     if (
