@@ -14,6 +14,8 @@ import { DirSyncs } from './dir-syncs.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 const SHARD = /^[0-9a-f]{2}$/;
+/** `.<hash>.<random>.tmp`, as write() names its temporary files. */
+const TEMP = /^\.[0-9a-f]{64}\.[0-9a-f]+\.tmp$/;
 
 function isMissing(e: unknown): boolean {
   return (e as { code?: unknown }).code === 'ENOENT';
@@ -145,6 +147,33 @@ export class FsBlobStore implements BlobStore {
         }
       }
     }
+  }
+
+  /**
+   * Removes temporary files of writes that never finished (a crash between open and rename) once
+   * they are older than `olderThanMs` — a write in progress is seconds old, never that old.
+   * Returns how many were removed.
+   */
+  async removeStaleTemporaries(olderThanMs: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const a of await this.entries(this.dir)) {
+      if (!SHARD.test(a)) continue;
+      for (const b of await this.entries(join(this.dir, a))) {
+        if (!SHARD.test(b)) continue;
+        const shard = join(this.dir, a, b);
+        for (const name of await this.entries(shard)) {
+          if (!TEMP.test(name)) continue;
+          try {
+            if (now - (await stat(join(shard, name))).mtimeMs < olderThanMs) continue;
+            await unlink(join(shard, name));
+            removed++;
+          } catch (e) {
+            if (!isMissing(e)) throw e;
+          }
+        }
+      }
+    }
+    return removed;
   }
 
   private async entries(dir: string): Promise<string[]> {
