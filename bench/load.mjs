@@ -359,7 +359,7 @@ export async function run(argv) {
         const recent = percentiles(latSeries.filter((x) => x.at > now() - 10_000).map((x) => x.ms));
         process.stdout.write(
           `${((now() - tSteady) / 1000).toFixed(0)} s: ${accepted}/${sent} accepted, in flight ${inflight.size}, ` +
-            `last 10 s p50 ${fmt(recent.p50)} p99 ${fmt(recent.p99)} ms, RSS ${fmt(last?.rssMb)} MB, CPU ${fmt(last?.cpuPct, 0)}%, ` +
+            `last 10 s p50 ${fmt(recent.p50)} p99 ${fmt(recent.p99)} ms, RSS ${fmt(last?.rssMb)} MB (anon ${fmt(last?.anonMb)}, db ${fmt(last?.dbMb)}), CPU ${fmt(last?.cpuPct, 0)}%, ` +
             `errors ${Object.values(errors).reduce((x, y) => x + y, 0)}   \r`,
         );
       }
@@ -471,6 +471,8 @@ export async function run(argv) {
         `V8 heap after full GCs (${fullGcs.length}): ${fullGcs.map((g) => `${(g.ms / 1000).toFixed(0)} s ${fmt(g.afterMb)}`).join(', ')} MB`,
       );
     if (nSnapshots) console.log(`heap snapshots: ${readdirSync(heapDir).map((f) => join(heapDir, f)).join(' ')}`);
+    console.log('per minute: minute | EXISTS samples | p50 / p90 / p99 / max ms | RSS max MB | RssAnon / RssFile MB | db MB | CPU %');
+    for (const l of perMinute) console.log(l);
     console.log(`client event-loop delay p99 ${fmt(el.p99)} ms, max ${fmt(el.max)} ms`);
     console.log(`errors: ${totalErrors} ${JSON.stringify(errors)}; server log: ${logErrors.length} error lines, ${logWarns.length} warnings`);
     for (const e of errorSamples) console.log(`  ${e}`);

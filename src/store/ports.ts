@@ -255,6 +255,11 @@ export interface MailStore {
   latestChangeId(): Promise<number>;
   /** Drops feed rows older than `before` (tombstones for QRESYNC are kept separately). */
   pruneChanges(before: number): Promise<number>;
+  /**
+   * Forgets QRESYNC tombstones of expunges older than `before` (call before pruneChanges with the
+   * same cutoff); `expungedSince` from before them then answers a superset: every absent UID.
+   */
+  pruneTombstones(before: number): Promise<number>;
   /** Hashes of blobs no message row references any more (for the blob collector). */
   isBlobReferenced(hash: string): Promise<boolean>;
 }

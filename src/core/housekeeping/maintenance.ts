@@ -13,8 +13,9 @@ export interface MaintenanceOptions {
   /** Delivered and failed queue rows are kept this long (admin "why did it bounce?"). */
   finishedQueueRetentionMs?: number;
   /**
-   * Change feed rows (cross-process IDLE/NOTIFY catch-up) are kept this long; sessions read the
-   * feed every few seconds, and an IMAP session idles at most 30 minutes.
+   * Change feed rows (cross-process IDLE/NOTIFY catch-up; sessions read the feed within seconds)
+   * and QRESYNC tombstones are kept this long (default 7 days). A QRESYNC client away for longer
+   * is answered with every absent UID in VANISHED instead of the exact list.
    */
   changeFeedRetentionMs?: number;
   /** Temporary files of blob writes that never finished are removed once this old. */
@@ -28,6 +29,7 @@ export interface MaintenanceReport {
   mailLogPurged?: number;
   kvPurged?: number;
   queuePurged?: number;
+  tombstonesPruned?: number;
   changesPruned?: number;
   temporariesRemoved?: number;
   blobs?: BlobGcResult;
@@ -87,10 +89,13 @@ export class Maintenance {
         now - (opts.finishedQueueRetentionMs ?? 7 * DAY),
       );
     });
+    // Tombstones first: their age is read from the feed's expunge rows, pruned next with the same cutoff.
+    const feedCutoff = now - (opts.changeFeedRetentionMs ?? 7 * DAY);
+    await step('tombstones', async () => {
+      report.tombstonesPruned = await core.store.mail.pruneTombstones(feedCutoff);
+    });
     await step('change feed', async () => {
-      report.changesPruned = await core.store.mail.pruneChanges(
-        now - (opts.changeFeedRetentionMs ?? 2 * DAY),
-      );
+      report.changesPruned = await core.store.mail.pruneChanges(feedCutoff);
     });
     const blobs = core.store.blobs;
     if (sweepsTemporaries(blobs)) {

@@ -20,6 +20,7 @@ import type { Exec, PendingChange } from './context.js';
 import { applyFlagOp, hasSeen, sameFlagSet, uniqueFlags } from './flags.js';
 import { affected, chunks, ID_CHUNK, parseJsonStrings, toBool, toInt } from './rows.js';
 import type { Database, MailboxesTable, MessagesTable } from './schema.js';
+import { absentUids, FLOOR_UID, pruneTombstones } from './tombstones.js';
 
 const INSERT_CHUNK = 500;
 /** UIDVALIDITY is a non-zero 32-bit unsigned number (RFC 3501 §2.3.1.1). */
@@ -414,6 +415,8 @@ export class SqlMailStore implements MailStore {
       .where('modseq', '>', modseq)
       .orderBy('uid')
       .execute();
+    // Below the floor of pruned tombstones: a superset (see tombstones.ts).
+    if (rows.length > 0 && Number(rows[0]!.uid) === FLOOR_UID) return absentUids(this.x.db(), mailboxId);
     return rows.map((r) => r.uid);
   }
 
@@ -486,6 +489,10 @@ export class SqlMailStore implements MailStore {
       .select(sql<number | null>`max(id)`.as('id'))
       .executeTakeFirst();
     return Number(r?.id ?? 0);
+  }
+
+  pruneTombstones(before: number): Promise<number> {
+    return pruneTombstones(this.x, before);
   }
 
   async pruneChanges(before: number): Promise<number> {
