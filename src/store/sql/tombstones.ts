@@ -50,11 +50,9 @@ export async function pruneTombstones(x: Exec, before: number): Promise<number> 
         .insertInto('expunged')
         .values({ mailbox_id: mailboxId, uid: FLOOR_UID, modseq })
         .onConflict((oc) =>
-          oc
-            .columns(['mailbox_id', 'uid'])
-            .doUpdateSet({
-              modseq: sql<number>`case when excluded.modseq > expunged.modseq then excluded.modseq else expunged.modseq end`,
-            }),
+          oc.columns(['mailbox_id', 'uid']).doUpdateSet({
+            modseq: sql<number>`case when excluded.modseq > expunged.modseq then excluded.modseq else expunged.modseq end`,
+          }),
         )
         .execute();
     });
