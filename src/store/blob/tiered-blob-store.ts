@@ -39,6 +39,14 @@ export class TieredBlobStore implements BlobStore {
     await this.files.delete(hash);
   }
 
+  /** The files tier's clean-up of interrupted writes (FsBlobStore.removeStaleTemporaries), for the housekeeping. */
+  async removeStaleTemporaries(olderThanMs: number, now?: number): Promise<number> {
+    const files = this.files as Partial<{
+      removeStaleTemporaries(ms: number, now?: number): Promise<number>;
+    }>;
+    return files.removeStaleTemporaries ? files.removeStaleTemporaries(olderThanMs, now) : 0;
+  }
+
   /** Both tiers list in hash order: merged, so a hash in both is named once. */
   async *list(): AsyncIterable<string> {
     const a = this.inline.list()[Symbol.asyncIterator]();
