@@ -42,6 +42,11 @@ export interface CommandSpec {
   readWrite?: boolean;
   /** Only over TLS (besides STARTTLS itself, nothing that carries a password goes in plain text). */
   secure?: boolean;
+  /**
+   * IMAP4rev1 only: RFC 9051 dropped the command (Appendix E), so once a client has ENABLEd IMAP4rev2
+   * it is unknown, answered BAD with this hint at what replaces it.
+   */
+  rev1Only?: string;
   handler: Handler;
 }
 
@@ -61,7 +66,7 @@ export const COMMANDS = {
   ENABLE: { states: AUTH, handler: handleEnable },
   NAMESPACE: { states: AUTH, handler: handleNamespace },
   LIST: { states: AUTH, handler: handleList },
-  LSUB: { states: AUTH, handler: handleList },
+  LSUB: { states: AUTH, rev1Only: 'use LIST (SUBSCRIBED)', handler: handleList },
   CREATE: { states: AUTH, handler: handleCreate },
   DELETE: { states: AUTH, handler: handleDelete },
   RENAME: { states: AUTH, handler: handleRename },
@@ -77,7 +82,7 @@ export const COMMANDS = {
   GETQUOTAROOT: { states: AUTH, handler: handleGetQuotaRoot },
   SETQUOTA: { states: AUTH, handler: handleSetQuota },
   COMPRESS: { states: AUTH, handler: handleCompress },
-  CHECK: { states: SEL, handler: handleNoop },
+  CHECK: { states: SEL, rev1Only: 'use NOOP', handler: handleNoop },
   CLOSE: { states: SEL, breaksSeqs: true, handler: handleClose },
   UNSELECT: { states: SEL, handler: handleClose },
   EXPUNGE: { states: SEL, uid: true, breaksSeqs: true, readWrite: true, handler: handleExpunge },
@@ -94,7 +99,14 @@ export const COMMANDS = {
 export type ImapCommand = keyof typeof COMMANDS;
 
 /** The one state gate: null when the command may run now, else the response refusing it. */
-export function isAllowed(spec: CommandSpec, state: SessionState, secure: boolean): CommandResult | null {
+export function isAllowed(
+  spec: CommandSpec,
+  state: SessionState,
+  secure: boolean,
+  rev2 = false,
+): CommandResult | null {
+  if (rev2 && spec.rev1Only)
+    return { status: 'BAD', text: `Not an IMAP4rev2 command (RFC 9051): ${spec.rev1Only}` };
   if (!spec.states.includes(state.kind)) {
     if (state.kind === 'notAuthenticated') return { status: 'BAD', text: 'Log in first' };
     if (spec.states.length === 1 && spec.states[0] === 'selected')

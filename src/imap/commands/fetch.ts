@@ -17,6 +17,7 @@ import type { CommandContext, CommandResult, SessionApi } from '../session-api.j
 import type { SelectedMailbox } from '../selected.js';
 import { structureCache, type StructureItem } from '../structure-cache.js';
 import { blobCache } from '../blob-cache.js';
+import { rev2FetchProblem } from '../rev2.js';
 
 const BATCH = 200;
 /** Messages whose blob is read ahead of the one being written (the reads overlap on the thread pool). */
@@ -48,6 +49,8 @@ export async function handleFetch(ctx: CommandContext): Promise<CommandResult> {
   const s = ctx.session;
   const sel = s.selected();
   const args = parseFetch(ctx.args);
+  const gone = s.rev2 ? rev2FetchProblem(args.items) : null;
+  if (gone) return gone;
   if (args.vanished) {
     // UID FETCH ... (CHANGEDSINCE m VANISHED) only, with QRESYNC enabled (RFC 7162 §3.2.6).
     if (!s.enabled.has('QRESYNC')) return { status: 'BAD', text: 'VANISHED needs ENABLE QRESYNC' };

@@ -7,6 +7,7 @@ import type { MailboxRecord } from '../../store/ports.js';
 import { listMatcher, parseList } from '../proto/list.js';
 import type { CommandContext, CommandResult } from '../session-api.js';
 import { statusLine } from './status-items.js';
+import { rev2StatusProblem } from '../rev2.js';
 
 interface Entry {
   name: string;
@@ -25,6 +26,8 @@ export async function handleList(ctx: CommandContext): Promise<CommandResult> {
   const lsub = ctx.name === 'LSUB';
   const args = parseList(ctx.args, s.utf8);
   if (lsub && args.extended) return { status: 'BAD', text: 'LSUB takes a reference and a pattern' };
+  const gone = s.rev2 ? rev2StatusProblem(args.returns.status) : null;
+  if (gone) return gone;
   // LIST "" "" asks for the hierarchy separator (RFC 9051 §6.3.9).
   if (!args.extended && args.patterns.length === 1 && args.patterns[0] === '') {
     s.send(`* ${ctx.name} (\\Noselect) "/" ""`);

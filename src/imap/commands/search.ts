@@ -8,6 +8,7 @@ import type { SelectedMailbox } from '../selected.js';
 import { MAX_CONTEXTS, type SearchContext } from '../search-context.js';
 import type { CommandContext, CommandResult } from '../session-api.js';
 import { esearchLine } from './esearch.js';
+import { rev2SearchProblem } from '../rev2.js';
 
 /** SAVE keeps the result as UIDs; with only MIN and/or MAX, just those (RFC 5182 §2.4). */
 export function saveResult(
@@ -41,6 +42,8 @@ export async function handleSearch(ctx: CommandContext): Promise<CommandResult> 
   const s = ctx.session;
   const sel = s.selected();
   const args = parseSearch(ctx.args, s.utf8, true);
+  const gone = s.rev2 ? rev2SearchProblem(args.key) : null;
+  if (gone) return gone;
   // After ENABLE UTF8=ACCEPT strings are UTF-8 by definition; a CHARSET conflicts (RFC 6855 §3).
   if (args.charset !== null && s.enabled.has('UTF8=ACCEPT'))
     return { status: 'BAD', text: 'No CHARSET after ENABLE UTF8=ACCEPT' };

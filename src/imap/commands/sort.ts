@@ -7,11 +7,14 @@ import { toQuery, usesModseq } from '../message-set.js';
 import type { CommandContext, CommandResult } from '../session-api.js';
 import { esearchLine } from './esearch.js';
 import { addContext, saveResult } from './search.js';
+import { rev2SearchProblem } from '../rev2.js';
 
 export async function handleSort(ctx: CommandContext): Promise<CommandResult> {
   const s = ctx.session;
   const sel = s.selected();
   const args = parseSort(ctx.args, s.utf8);
+  const gone = s.rev2 ? rev2SearchProblem(args.key) : null;
+  if (gone) return gone;
   const modseq = usesModseq(args.key);
   if (modseq) s.enabled.add('CONDSTORE');
   const query = toQuery(args.key, sel);

@@ -4,6 +4,7 @@ import { threadMessages, type ThreadNode } from '../../core/mailbox/thread.js';
 import { parseThread } from '../proto/sort.js';
 import { toQuery } from '../message-set.js';
 import type { CommandContext, CommandResult } from '../session-api.js';
+import { rev2SearchProblem } from '../rev2.js';
 
 /**
  * thread-list (RFC 5256 §4): a message followed by its only child inline, or by each of several children
@@ -23,6 +24,8 @@ export async function handleThread(ctx: CommandContext): Promise<CommandResult> 
   const s = ctx.session;
   const sel = s.selected();
   const args = parseThread(ctx.args, s.utf8);
+  const gone = s.rev2 ? rev2SearchProblem(args.key) : null;
+  if (gone) return gone;
   const found = await searchMessages(s.core, sel.box, toQuery(args.key, sel));
   const live = found.uids.filter((u) => sel.map.seqOf(u) > 0 && !sel.pendingExpunge.has(u));
   const threads = await threadMessages(s.core, sel.box.id, live, args.algorithm);

@@ -2,6 +2,7 @@
 // against the real server: raw protocol checks, and imapflow, which enables both when advertised.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { ImapFlow } from 'imapflow';
 import { RawClient, sampleMessage, startImap, type ImapServer } from './harness.js';
 
@@ -61,14 +62,13 @@ test('rev2: SELECT without RECENT/UNSEEN but with LIST, SEARCH answers ESEARCH, 
   assert.match(r.lines.join('\n'), /^\* ESEARCH \(TAG "T\d+"\) UID ALL \d+$/);
   r = await c.cmd('SEARCH SUBJECT nothing-like-this');
   assert.match(r.lines.join('\n'), /^\* ESEARCH \(TAG "T\d+"\)$/);
-  // \Recent is gone from rev2 (RFC 9051 Appendix E): never in FLAGS, RECENT matches nothing.
+  // \Recent is gone from rev2 (RFC 9051 Appendix E): never in FLAGS, and the RECENT key does not exist.
   r = await c.cmd('FETCH 1:* (FLAGS)');
   assert.ok(
     r.lines.every((l) => !l.includes('\\Recent')),
     r.lines.join('\n'),
   );
-  r = await c.cmd('SEARCH RECENT');
-  assert.match(r.lines.join('\n'), /^\* ESEARCH \(TAG "T\d+"\)$/);
+  assert.match((await c.cmd('SEARCH RECENT')).done, /^T\d+ BAD /);
 
   // A message from another session: EXISTS, no RECENT.
   const o = await login();
@@ -86,6 +86,116 @@ test('rev2: SELECT without RECENT/UNSEEN but with LIST, SEARCH answers ESEARCH, 
   assert.ok(r.lines.some((l) => /^\* OK \[UNSEEN 1\]/.test(l)));
   c.close();
   o.close();
+});
+
+test('rev2 is strict: what RFC 9051 removed is BAD after ENABLE IMAP4rev2, and all still works in rev1', async () => {
+  const c = await login();
+  await c.cmd('CREATE Strict');
+  await c.cmd('SUBSCRIBE Strict');
+  await append(c, 'Strict', sampleMessage('strict'));
+  // The same commands in an IMAP4rev1 session first: unchanged.
+  let r = await c.cmd('LSUB "" "Str*"');
+  assert.deepEqual(r.lines, ['* LSUB () "/" Strict']);
+  assert.match(r.done, /OK/);
+  r = await c.cmd('STATUS Strict (MESSAGES RECENT)');
+  assert.deepEqual(r.lines, ['* STATUS Strict (MESSAGES 1 RECENT 1)']);
+  await c.cmd('SELECT Strict');
+  assert.match((await c.cmd('CHECK')).done, /OK/);
+  r = await c.cmd('SEARCH NEW');
+  assert.deepEqual(r.lines, ['* SEARCH 1']);
+  r = await c.cmd('FETCH 1 (RFC822.HEADER RFC822.SIZE)');
+  assert.match(r.lines[0]!, /^\* 1 FETCH \(RFC822\.HEADER \{\d+\}$/);
+  await c.cmd('UNSELECT');
+
+  r = await c.cmd('ENABLE IMAP4rev2');
+  assert.deepEqual(r.lines, ['* ENABLED IMAP4rev2']);
+  // Commands that are not in IMAP4rev2: unknown, with what to use instead.
+  r = await c.cmd('LSUB "" "*"');
+  assert.deepEqual(r.lines, []);
+  assert.match(r.done, /^T\d+ BAD .*LIST \(SUBSCRIBED\)/);
+  r = await c.cmd('LIST (SUBSCRIBED) "" "Str*"');
+  assert.deepEqual(r.lines, ['* LIST (\\HasNoChildren \\Subscribed) "/" "Strict"']);
+  // STATUS RECENT went with \Recent, in STATUS and in LIST-STATUS.
+  assert.match((await c.cmd('STATUS Strict (MESSAGES RECENT)')).done, /^T\d+ BAD /);
+  assert.match((await c.cmd('LIST "" "Strict" RETURN (STATUS (RECENT))')).done, /^T\d+ BAD /);
+  r = await c.cmd('STATUS Strict (MESSAGES UNSEEN)');
+  assert.deepEqual(r.lines, ['* STATUS "Strict" (MESSAGES 1 UNSEEN 1)']);
+  r = await c.cmd('SELECT Strict');
+  assert.match(r.done, /OK/);
+  r = await c.cmd('CHECK');
+  assert.match(r.done, /^T\d+ BAD .*NOOP/);
+  for (const key of ['RECENT', 'NEW', 'OLD', 'NOT NEW', 'OR SEEN OLD', '(UNSEEN RECENT)']) {
+    assert.match((await c.cmd(`SEARCH ${key}`)).done, /^T\d+ BAD /, key);
+    assert.match((await c.cmd(`UID SORT (DATE) UTF-8 ${key}`)).done, /^T\d+ BAD /, key);
+  }
+  assert.match((await c.cmd('THREAD REFERENCES UTF-8 NEW')).done, /^T\d+ BAD /);
+  // RFC822, RFC822.HEADER and RFC822.TEXT are gone; RFC822.SIZE and the macros stay.
+  for (const item of ['RFC822', 'RFC822.HEADER', 'RFC822.TEXT', '(UID RFC822.TEXT)']) {
+    assert.match((await c.cmd(`FETCH 1 ${item}`)).done, /^T\d+ BAD .*BODY\[\]/, item);
+    assert.match((await c.cmd(`UID FETCH 1:* ${item}`)).done, /^T\d+ BAD /, item);
+  }
+  r = await c.cmd('FETCH 1 (RFC822.SIZE)');
+  assert.match(r.lines[0]!, /^\* 1 FETCH \(RFC822\.SIZE \d+\)$/);
+  r = await c.cmd('FETCH 1 FAST');
+  assert.match(r.lines[0]!, /^\* 1 FETCH \(FLAGS \(\) INTERNALDATE ".*" RFC822\.SIZE \d+\)$/);
+  r = await c.cmd('SEARCH UNSEEN');
+  assert.deepEqual(
+    r.lines.map((l) => l.replace(/"T\d+"/, '"T"')),
+    ['* ESEARCH (TAG "T") ALL 1'],
+  );
+  // A refused command changed nothing: the session goes on.
+  assert.match((await c.cmd('NOOP')).done, /OK/);
+
+  // Another session that stays IMAP4rev1 keeps every rev1 form.
+  const o = await login();
+  r = await o.cmd('LSUB "" "Str*"');
+  assert.deepEqual(r.lines, ['* LSUB () "/" Strict']);
+  await o.cmd('EXAMINE Strict');
+  assert.match((await o.cmd('CHECK')).done, /OK/);
+  r = await o.cmd('SEARCH RECENT');
+  assert.match(r.lines[0]!, /^\* SEARCH/);
+  r = await o.cmd('FETCH 1 (RFC822.TEXT)');
+  assert.match(r.lines[0]!, /^\* 1 FETCH \(RFC822\.TEXT \{\d+\}$/);
+  c.close();
+  o.close();
+});
+
+test('python imaplib with IMAP4rev2 enabled: LSUB and CHECK refused, their rev2 replacements answered', async () => {
+  const script = `
+import imaplib, ssl
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+M = imaplib.IMAP4_SSL('127.0.0.1', ${srv.ports.imaps}, ssl_context=ctx)
+M.login(${JSON.stringify(srv.user)}, ${JSON.stringify(srv.password)})
+print('rev1-lsub', M.lsub()[0])
+print('enable', M._simple_command('ENABLE', 'IMAP4rev2')[0], M.untagged_responses.pop('ENABLED', None))
+try:
+    M.lsub()
+    print('lsub', 'OK')
+except imaplib.IMAP4.error as e:
+    print('lsub', 'BAD')
+print('list-subscribed', M.list('""', '*')[0])
+M.select('INBOX')
+try:
+    M.check()
+    print('check', 'OK')
+except imaplib.IMAP4.error as e:
+    print('check', 'BAD')
+print('noop', M.noop()[0])
+M.logout()
+`;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('python3', ['-c', script], { timeout: 20000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+  assert.deepEqual(out.trim().split('\n'), [
+    'rev1-lsub OK',
+    "enable OK [b'IMAP4rev2']",
+    'lsub BAD',
+    'list-subscribed OK',
+    'check BAD',
+    'noop OK',
+  ]);
 });
 
 test('ENABLE IMAP4rev2 / UTF8=ACCEPT while a mailbox is selected is left off (authenticated state only)', async () => {
