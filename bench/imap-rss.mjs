@@ -13,7 +13,13 @@
 // --plain: the sessions stay on the plain "imap" listener and do not log in (LOGINDISABLED before
 // STARTTLS): what a session costs without Node's TLS, as behind a TLS-terminating proxy.
 //
-//   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--plain] [--heap [--keep-snapshot]] [--record]
+// --node-args "a=1 b": extra node flags for the server (each word gets a leading "--"), e.g.
+// "max-semi-space-size=16" or "import=/path/probe.mjs"; environment variables (GLIBC_TUNABLES=...) are
+// passed on to the server as they are set for this script.
+// --hold SECONDS: keep the sessions open that long after the figures (to look at /proc/PID/smaps).
+//
+//   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--plain] [--heap [--keep-snapshot]]
+//       [--node-args "..."] [--hold S] [--record]
 import { randomBytes, scryptSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -96,7 +102,7 @@ export async function run(argv) {
   const plain = Boolean(args.plain);
   const srv = await mailstead({
     services: plain ? ['imap'] : ['imaps'],
-    nodeArgs: heap ? ['--heapsnapshot-signal=SIGUSR2'] : [],
+    nodeArgs: [...(heap ? ['--heapsnapshot-signal=SIGUSR2'] : []), ...(args['node-args'] ? String(args['node-args']).split(' ').map((a) => `--${a}`) : [])],
     connectionsPerIp: total + 100,
     connectionsPerUser: total + 100,
   });
@@ -139,6 +145,10 @@ export async function run(argv) {
     // Let the server settle (TLS handshakes' garbage collected) before reading its RSS.
     await sleep(10_000);
     const loaded = rssMb(srv.proc.pid);
+    if (args.hold) {
+      console.log(`holding ${args.hold} s: server pid ${srv.proc.pid}`);
+      await sleep(Number(args.hold) * 1000);
+    }
     const mem = smaps(srv.proc.pid);
     const perConn = ((loaded - base) * 1024) / Math.max(1, clients.length);
     const lines = [

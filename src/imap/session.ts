@@ -33,6 +33,8 @@ type SessionSocket = { [SESSION]?: ImapSession };
 function onSocketData(this: SessionSocket, chunk: Buffer): void {
   this[SESSION]?.onData(chunk);
 }
+/** 'close' follows every socket error, so the session listens to 'close' only (the listener and Node's
+ * TLSSocket already keep an 'error' listener on the socket, so an error never throws). */
 function onSocketEnd(this: SessionSocket): void {
   this[SESSION]?.close();
 }
@@ -122,8 +124,7 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
     const socket = this.conn.socket;
     (socket as SessionSocket)[SESSION] = this;
     socket.on('data', onSocketData);
-    socket.on('error', onSocketEnd);
-    socket.once('close', onSocketEnd);
+    socket.on('close', onSocketEnd);
     this.sweeper.add(this);
   }
 
@@ -240,7 +241,7 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
       : undefined;
     if (!spec || (uid && !spec.uid))
       return this.finish(req.tag, { status: 'BAD', text: `Unknown command ${name.slice(0, 30)}` });
-    const gate = isAllowed(spec, this.state, this.conn.secure);
+    const gate = isAllowed(spec, this.state, this.conn.secure, this.rev2);
     if (gate) return this.finish(req.tag, gate);
     let result: CommandResult;
     const condstoreBefore = this.out.condstore;
@@ -431,7 +432,7 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
     const socket = this.conn.socket;
     (socket as SessionSocket)[SESSION] = this;
     socket.on('data', onSocketData);
-    socket.on('error', onSocketEnd);
+    socket.on('close', onSocketEnd);
     this.lastActive = Date.now();
   }
 

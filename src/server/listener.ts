@@ -54,6 +54,38 @@ export interface RunningListeners {
 /** Shared by every socket: errors are seen by the protocol's own handlers (or end in 'close'). */
 const ignore = (): void => undefined;
 
+/**
+ * Implicit TLS handshakes under way, and one set of listeners for all of them. Idle connections are
+ * kept by the ten thousand, so a connection keeps no handshake closure, and its TLSSocket's `_events`
+ * never loses a key: removing the last listener of an event deletes the key, which turns the object
+ * into a dictionary (~450 bytes more per connection). The 'secure' listener therefore stays; the
+ * 'error' and 'close' ones go (Node's own listeners for those events remain, so no key is deleted).
+ */
+const handshakes = new Map<TLSSocket, (ok: boolean) => void>();
+function handshakeDone(tls: TLSSocket, ok: boolean): void {
+  const resolve = handshakes.get(tls);
+  if (!resolve) return;
+  handshakes.delete(tls);
+  tls.off('error', onHandshakeFail);
+  tls.off('close', onHandshakeFail);
+  resolve(ok);
+}
+function onHandshakeSecure(this: TLSSocket): void {
+  handshakeDone(this, true);
+}
+function onHandshakeFail(this: TLSSocket): void {
+  handshakeDone(this, false);
+}
+/** Resolves true once the server-side handshake is done, false if it failed or the socket closed. */
+function handshake(tls: TLSSocket): Promise<boolean> {
+  return new Promise((resolve) => {
+    handshakes.set(tls, resolve);
+    tls.on('secure', onHandshakeSecure);
+    tls.on('error', onHandshakeFail);
+    tls.on('close', onHandshakeFail);
+  });
+}
+
 class ConnectionImpl implements Connection {
   private idText: string | null = null;
   socket: Socket;
@@ -87,10 +119,7 @@ class ConnectionImpl implements Connection {
     plain.removeAllListeners('data');
     plain.pause();
     const tls = new TLSSocket(plain, { isServer: true, secureContext: this.ctx() });
-    await new Promise<void>((resolve, reject) => {
-      tls.once('secure', resolve);
-      tls.once('error', reject);
-    });
+    if (!(await handshake(tls))) throw new Error('TLS handshake failed');
     this.socket = tls;
     this.secure = true;
   }
@@ -149,7 +178,8 @@ export async function startListeners(
   opts: ListenerOptions,
 ): Promise<RunningListeners> {
   const servers: Server[] = [];
-  const live = new Set<ConnectionImpl>();
+  /** Open connections by their raw socket ('close' of the raw socket ends them: one shared listener). */
+  const live = new Map<Socket, ConnectionImpl>();
   const perIp = new Map<string, number>();
   const ports: Record<string, number> = {};
 
@@ -173,22 +203,9 @@ export async function startListeners(
     perIp.set(address, count);
     let socket: Socket = raw;
     if (spec.tls === 'implicit') {
+      // TLSSocket always listens to its own 'error' (so an error never throws); 'close' follows it.
       const tls = new TLSSocket(raw, { isServer: true, secureContext: opts.tls() });
-      tls.on('error', ignore);
-      // The handshake's listeners are removed once it is decided, so a live session keeps none of them.
-      const ok = await new Promise<boolean>((resolve) => {
-        const done = (result: boolean) => () => {
-          tls.off('secure', onSecure);
-          tls.off('error', onFail);
-          tls.off('close', onFail);
-          resolve(result);
-        };
-        const onSecure = done(true);
-        const onFail = done(false);
-        tls.once('secure', onSecure);
-        tls.once('error', onFail);
-        tls.once('close', onFail);
-      });
+      const ok = await handshake(tls);
       if (!ok) {
         release(address);
         raw.destroy();
@@ -196,20 +213,18 @@ export async function startListeners(
       }
       socket = tls;
     }
+    // The port the listener is bound to: asking the socket would cache its sockname object.
     const conn = new ConnectionImpl(
       socket,
       address,
       port,
-      raw.localPort ?? spec.port,
+      ports[spec.name] ?? spec.port,
       spec.tls,
       opts.tls,
       opts.log,
     );
-    live.add(conn);
-    raw.once('close', () => {
-      live.delete(conn);
-      release(address);
-    });
+    live.set(raw, conn);
+    raw.on('close', onRawClose);
     try {
       spec.handler(conn);
     } catch (e) {
@@ -223,6 +238,12 @@ export async function startListeners(
     if (n <= 0) perIp.delete(address);
     else perIp.set(address, n);
   };
+  function onRawClose(this: Socket): void {
+    const conn = live.get(this);
+    if (!conn) return;
+    live.delete(this);
+    release(conn.remoteAddress);
+  }
 
   try {
     for (const spec of specs) {
@@ -253,10 +274,10 @@ export async function startListeners(
     ports,
     async close(drainMs: number) {
       for (const s of servers) s.close();
-      for (const c of live) c.shutdown();
+      for (const c of live.values()) c.shutdown();
       const deadline = Date.now() + drainMs;
       while (live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      for (const c of live) c.socket.destroy();
+      for (const c of live.values()) c.socket.destroy();
     },
   };
 }

@@ -3,7 +3,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   cert: string;
@@ -29,6 +28,8 @@ export async function loadTls(opts: {
   if (!existsSync(certFile) || !existsSync(keyFile)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const notAfter = new Date(Date.now() + 825 * 24 * 3600 * 1000);
+    // Loaded only to make the certificate: its X.509 stack is ~5 MB of heap the server need not keep.
+    const { generate } = await import('selfsigned');
     const pems = await generate([{ name: 'commonName', value: opts.hostname }], {
       keySize: 2048,
       algorithm: 'sha256',

@@ -80,7 +80,7 @@ export class ImapReceiver {
         const take = Math.min(lit.size - lit.got, this.input.length);
         if (take > 0) {
           lit.parts.push(this.input.subarray(0, take));
-          this.input = this.input.subarray(take);
+          this.input = take === this.input.length ? EMPTY : this.input.subarray(take);
           lit.got += take;
         }
         if (lit.got < lit.size) return { kind: 'needMore' };
@@ -106,7 +106,8 @@ export class ImapReceiver {
         return { kind: 'needMore' };
       }
       const head = this.input.subarray(0, lf);
-      this.input = this.input.subarray(lf + 1);
+      // Nothing left: drop the chunk, so an idle session does not keep its last read alive.
+      this.input = lf + 1 === this.input.length ? EMPTY : this.input.subarray(lf + 1);
       if (this.skipping) {
         this.skipping = false;
         this.lineParts = [];
