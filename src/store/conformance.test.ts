@@ -1173,6 +1173,35 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         assert.equal(await store.kv.get('ns', 'k'), 'v');
       });
 
+      it('commits and rolls back a transaction that need not be durable like any other', async (store) => {
+        const s = await seed(store);
+        await append(store, s.inbox.id);
+        const r = await store.transaction((tx) => tx.mail.setFlags(s.inbox.id, [1], 'add', ['\\Seen']), {
+          durable: false,
+        });
+        assert.deepEqual(r.updated[0]?.flags, ['\\Seen']);
+        assert.deepEqual((await store.mail.getMessage(s.inbox.id, 1))?.flags, ['\\Seen']);
+        const boom = new Error('boom');
+        await assert.rejects(
+          store.transaction(
+            async (tx) => {
+              await tx.kv.set('ns', 'k', 'v');
+              throw boom;
+            },
+            { durable: false },
+          ),
+          (e) => e === boom,
+        );
+        assert.equal(await store.kv.get('ns', 'k'), undefined);
+        // Nested in a durable transaction, it is part of that one.
+        await store.transaction(async (outer) => {
+          await outer.kv.set('ns', 'outer', '1');
+          await store.transaction((inner) => inner.kv.set('ns', 'inner', '1'), { durable: false });
+        });
+        assert.equal(await store.kv.get('ns', 'inner'), '1');
+        assert.equal(await store.kv.get('ns', 'outer'), '1');
+      });
+
       it('serves concurrent callers outside transactions while one is open', async (store) => {
         const s = await seed(store);
         let release!: () => void;

@@ -415,6 +415,18 @@ export interface MailLogStore {
 
 // ---------------------------------------------------------------------------------------------
 
+export interface TransactionOptions {
+  /**
+   * false: the commit may be reported before it is on stable storage — atomic and isolated as any
+   * other, on disk a few milliseconds later (every later durable commit covers it), but a power loss
+   * in that window can take it back. For state nobody was promised the way a stored message is
+   * promised: flags, \Recent claims, keyword lists, expunges (Dovecot does not fsync these either).
+   * Whatever acts outside the database on such a commit (deleting a blob no row refers to any more)
+   * must first make a durable commit, which covers every commit before it.
+   */
+  durable?: boolean;
+}
+
 /** The role stores, as seen inside or outside a transaction. */
 export interface StoreRoles {
   readonly directory: DirectoryStore;
@@ -431,9 +443,9 @@ export interface Store extends StoreRoles {
   readonly blobs: BlobStore;
   /**
    * Runs `fn` in one database transaction: all or nothing. Calls made through `tx` are part of it;
-   * nested calls to `transaction` inside `fn` join the outer one.
+   * nested calls to `transaction` inside `fn` join the outer one (and its durability).
    */
-  transaction<T>(fn: (tx: StoreRoles) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreRoles) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** Integrity check of the engine (SQLite: PRAGMA integrity_check); returns problems found. */
   checkIntegrity(): Promise<string[]>;
   close(): Promise<void>;

@@ -158,7 +158,11 @@ export async function setFlags(
 ): Promise<{ updated: MessageRecord[]; conflicts: number[] }> {
   if (uids.length === 0) return { updated: [], conflicts: [] };
   if (op !== 'remove') await registerKeywords(core, box.id, flags);
-  const r = await core.store.mail.setFlags(box.id, uids, op, dedupe(flags), unchangedSince);
+  // Not waited for on disk: a flag change is not a stored message (see TransactionOptions).
+  const r = await core.store.transaction(
+    (tx) => tx.mail.setFlags(box.id, uids, op, dedupe(flags), unchangedSince),
+    { durable: false },
+  );
   if (r.updated.length > 0) core.events.mailChanged(box.addressId);
   return r;
 }
@@ -170,12 +174,16 @@ export async function expungeMessages(
   uids: number[],
 ): Promise<MessageRecord[]> {
   if (uids.length === 0) return [];
-  const removed = await core.store.transaction(async (tx) => {
-    const rows = await tx.mail.expunge(box.id, uids);
-    const freed = rows.reduce((s, m) => s + m.size, 0);
-    if (freed > 0) await tx.directory.addUsedBytes(box.addressId, -freed);
-    return rows;
-  });
+  // Not waited for on disk either: at worst a crash brings the messages back (see TransactionOptions).
+  const removed = await core.store.transaction(
+    async (tx) => {
+      const rows = await tx.mail.expunge(box.id, uids);
+      const freed = rows.reduce((s, m) => s + m.size, 0);
+      if (freed > 0) await tx.directory.addUsedBytes(box.addressId, -freed);
+      return rows;
+    },
+    { durable: false },
+  );
   if (removed.length > 0) core.events.mailChanged(box.addressId);
   return removed;
 }

@@ -20,14 +20,30 @@ export async function recentMarker(core: Core, mailboxId: number): Promise<numbe
  */
 export async function claimRecent(core: Core, mailboxId: number, maxUid: number): Promise<number> {
   const key = String(mailboxId);
-  // Each lost race means another session raised the marker meanwhile; re-read and try again.
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const current = await core.store.kv.get(NS, key);
-    const prev = current === undefined ? 0 : Number(current);
-    if (!Number.isSafeInteger(prev) || maxUid <= prev) return Number.isSafeInteger(prev) ? prev : maxUid;
-    if (await core.store.kv.compareAndSet(NS, key, current, String(maxUid))) return prev;
-  }
-  return maxUid;
+  const seen = parseMarker(await core.store.kv.get(NS, key));
+  // Most sessions only find the marker already there: a read, no write.
+  if (seen === null || maxUid <= seen) return seen ?? maxUid;
+  // A claim is not a stored message: its write is not waited for on disk (TransactionOptions); lost
+  // in a crash, the messages are recent once more.
+  return core.store.transaction(
+    async (tx) => {
+      // Each lost race means another session raised the marker meanwhile; re-read and try again.
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const current = await tx.kv.get(NS, key);
+        const prev = parseMarker(current);
+        if (prev === null || maxUid <= prev) return prev ?? maxUid;
+        if (await tx.kv.compareAndSet(NS, key, current, String(maxUid))) return prev;
+      }
+      return maxUid;
+    },
+    { durable: false },
+  );
+}
+
+/** The marker's value (0 when absent), or null when it is not a number. */
+function parseMarker(v: string | undefined): number | null {
+  const n = v === undefined ? 0 : Number(v);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** Messages nobody has claimed yet (STATUS RECENT). */

@@ -13,7 +13,7 @@
 // insert and the commit, after every other row lock of the transaction is taken.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
-import type { ChangeKind } from '../ports.js';
+import type { ChangeKind, TransactionOptions } from '../ports.js';
 import type { SqlEngine } from './engine.js';
 import { chunks } from './rows.js';
 import type { Database } from './schema.js';
@@ -66,10 +66,11 @@ export class TransactionRunner {
     return frame?.open === true ? frame : undefined;
   }
 
-  async run<T>(fn: (frame: Frame) => Promise<T>): Promise<T> {
+  async run<T>(fn: (frame: Frame) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     const outer = this.currentFrame();
     if (outer !== undefined) return fn(outer);
     return this.engine.db.transaction().execute(async (trx) => {
+      if (opts?.durable === false) await this.engine.relaxCommit(trx);
       const frame: Frame = { trx, open: true, pending: [] };
       try {
         const result = await this.#als.run(frame, () => fn(frame));

@@ -17,6 +17,12 @@ export interface SqlEngine {
    * ids become visible in id order (see context.ts). A no-op where there is a single writer anyway.
    */
   lockChangeFeed(trx: Kysely<Database>): Promise<void>;
+  /**
+   * Inside a transaction: its commit may be reported before it is on stable storage (see
+   * TransactionOptions.durable). SQLite: the group fsync is started but not waited for; PostgreSQL:
+   * `synchronous_commit = off` for this transaction.
+   */
+  relaxCommit(trx: Kysely<Database>): Promise<void>;
   checkIntegrity(): Promise<string[]>;
   close(): Promise<void>;
 }

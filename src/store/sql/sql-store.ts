@@ -1,6 +1,6 @@
 // The Store over one SQL engine: role stores bound to the ambient transaction (or the engine), and
 // transaction(fn) handing the same roles bound to one transaction.
-import type { BlobStore, Capabilities, Dialect, Store, StoreRoles } from '../ports.js';
+import type { BlobStore, Capabilities, Dialect, Store, StoreRoles, TransactionOptions } from '../ports.js';
 import type { Exec, Frame } from './context.js';
 import { TransactionRunner } from './context.js';
 import { SqlDirectoryStore } from './directory-store.js';
@@ -73,9 +73,9 @@ export class SqlStore implements Store {
     return roles;
   }
 
-  async transaction<T>(fn: (tx: StoreRoles) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: StoreRoles) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     try {
-      return await this.#runner.run((frame) => fn(this.rolesFor(frame)));
+      return await this.#runner.run((frame) => fn(this.rolesFor(frame)), opts);
     } catch (e) {
       throw toStoreError(e);
     }

@@ -76,6 +76,9 @@ export async function openPostgres(opts: PostgresOptions): Promise<SqlEngine> {
     capabilities: postgresCapabilities,
     db,
     schema,
+    async relaxCommit(trx) {
+      await sql`set local synchronous_commit = off`.execute(trx);
+    },
     async lockChangeFeed(trx) {
       await sql`select pg_advisory_xact_lock(hashtext('mailstead:changes:' || current_schema()))`.execute(
         trx,

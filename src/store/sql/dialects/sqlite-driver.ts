@@ -14,6 +14,8 @@ import type { GroupFsync } from './group-fsync.js';
 import type { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 
 const STATEMENT_CACHE = 400;
+/** Statements whose row count says whether they wrote anything. */
+const DML = /^\s*(insert|update|delete|replace)\b/i;
 
 class SqliteConnection implements DatabaseConnection {
   readonly #db: BetterSqlite3.Database;
@@ -22,6 +24,8 @@ class SqliteConnection implements DatabaseConnection {
   #dirty = false;
   /** A commit (or autocommit write) happened that is not fsynced yet. */
   needsSync = false;
+  /** The transaction holding the connection may be reported before its fsync (relaxCommit). */
+  relaxed = false;
   #noWait: BetterSqlite3.Statement | undefined;
   #wait: BetterSqlite3.Statement | undefined;
   #begin: BetterSqlite3.Statement | undefined;
@@ -44,10 +48,17 @@ class SqliteConnection implements DatabaseConnection {
     const { sql, parameters } = compiledQuery;
     const stmt = this.#prepare(sql);
     // BEGIN/COMMIT/ROLLBACK count as read-only for SQLite; data changes are what make a commit dirty.
-    if (!stmt.readonly) this.#dirty = true;
+    // A data change that touched no row wrote nothing and needs no fsync (a login's "forget failed
+    // attempts" delete, a lost compare-and-set): RETURNING yields a row per changed row, run() counts
+    // them. Anything else that writes (DDL, pragmas) counts as a change.
     try {
-      if (stmt.reader) return Promise.resolve({ rows: stmt.all(parameters) as R[] });
+      if (stmt.reader) {
+        const rows = stmt.all(parameters) as R[];
+        if (!stmt.readonly && (rows.length > 0 || !DML.test(sql))) this.#dirty = true;
+        return Promise.resolve({ rows });
+      }
       const { changes, lastInsertRowid } = stmt.run(parameters);
+      if (!stmt.readonly && (changes > 0 || !DML.test(sql))) this.#dirty = true;
       return Promise.resolve({
         numAffectedRows: BigInt(changes),
         insertId: BigInt(lastInsertRowid),
@@ -158,13 +169,27 @@ export class GroupCommitSqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 
+  /**
+   * Called by the transaction that holds the connection: its commit is reported without waiting for
+   * the fsync, which still starts at once (and every later durable commit's fsync covers it anyway).
+   */
+  relaxCurrentTransaction(): void {
+    this.#connection.relaxed = true;
+  }
+
   async releaseConnection(): Promise<void> {
     const needsSync = this.#connection.needsSync;
+    const relaxed = this.#connection.relaxed;
     this.#connection.needsSync = false;
+    this.#connection.relaxed = false;
     // Free the connection first: the next transactions run (and join the next fsync) meanwhile.
     this.#mutex.unlock();
     if (needsSync) this.checkpointer?.noteCommit();
-    if (needsSync && this.fsync !== undefined) await this.fsync.sync();
+    if (!needsSync || this.fsync === undefined) return;
+    const synced = this.fsync.sync();
+    // Nobody waits for a relaxed commit's fsync, and nobody was promised it: a failure is dropped.
+    if (relaxed) synced.catch(() => undefined);
+    else await synced;
   }
 
   async destroy(): Promise<void> {

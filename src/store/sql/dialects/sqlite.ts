@@ -41,7 +41,7 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 
 export function openSqlite(file: string, opts: SqliteOptions = {}): SqlEngine {
   const raw = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS });
-  let wal = false;
+  let wal: boolean;
   try {
     raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     wal = raw.pragma('journal_mode = WAL', { simple: true }) === 'wal';
@@ -57,14 +57,14 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): SqlEngine {
   const checkpointer =
     wal && opts.backgroundCheckpoints === true ? new BackgroundCheckpointer(raw.name) : undefined;
   if (checkpointer) raw.pragma('wal_autocheckpoint = 0');
+  const driver = new GroupCommitSqliteDriver(
+    raw,
+    wal ? new GroupFsync(raw.name) : undefined,
+    BUSY_TIMEOUT_MS,
+    checkpointer,
+  );
   const dialect: KyselyDialect = {
-    createDriver: () =>
-      new GroupCommitSqliteDriver(
-        raw,
-        wal ? new GroupFsync(raw.name) : undefined,
-        BUSY_TIMEOUT_MS,
-        checkpointer,
-      ),
+    createDriver: () => driver,
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new TransactionalDdlSqliteAdapter(),
     createIntrospector: (db) => new SqliteIntrospector(db),
@@ -76,6 +76,10 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): SqlEngine {
     capabilities: sqliteCapabilities,
     db,
     lockChangeFeed: () => Promise.resolve(),
+    relaxCommit: () => {
+      driver.relaxCurrentTransaction();
+      return Promise.resolve();
+    },
     async checkIntegrity() {
       const problems: string[] = [];
       const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db);
