@@ -31,6 +31,8 @@ export class SelectedMailbox {
   private readonly ownModseqs = new Set<number>();
   private readonly pendingFlags = new Set<number>();
   private pendingAppend = false;
+  /** The feed had something for this mailbox since `box` was read: read it again at the next flush. */
+  private boxStale = false;
   /** Result of the last SEARCH ... RETURN (SAVE) (RFC 5182), as UIDs. */
   saved: number[] = [];
   /** Searches kept up to date (CONTEXT=SEARCH / CONTEXT=SORT, RFC 5267 §4). */
@@ -53,15 +55,19 @@ export class SelectedMailbox {
     this.map = new SeqMap(uids);
   }
 
+  /**
+   * `feedPosition`: the change feed's position taken before `box` was read (then `box` is not read
+   * again); anything after it is replayed, duplicates are ignored.
+   */
   static async open(
     core: Core,
     box: MailboxRecord,
     readOnly: boolean,
     rev2 = false,
+    feedPosition?: number,
   ): Promise<SelectedMailbox> {
-    // Take the feed position first: anything after it is replayed, duplicates are ignored.
-    const lastChangeId = await core.store.mail.latestChangeId();
-    const fresh = (await core.store.mail.getMailboxById(box.id)) ?? box;
+    const lastChangeId = feedPosition ?? (await core.store.mail.latestChangeId());
+    const fresh = feedPosition !== undefined ? box : ((await core.store.mail.getMailboxById(box.id)) ?? box);
     const uids = await core.store.mail.listUids(box.id);
     const sel = new SelectedMailbox(core, fresh, readOnly, uids, lastChangeId, rev2);
     for (const k of await mailboxKeywords(core, box.id)) sel.keywords.add(k);
@@ -140,6 +146,8 @@ export class SelectedMailbox {
       for (const ch of changes) {
         this.lastChangeId = ch.id;
         if (ch.mailboxId !== this.box.id) continue;
+        // Every change to the mailbox row (UIDNEXT, HIGHESTMODSEQ, name) comes with a feed entry.
+        this.boxStale = true;
         switch (ch.kind) {
           case 'append':
             this.pendingAppend = true;
@@ -219,8 +227,11 @@ export class SelectedMailbox {
       this.announcedRecent = this.recentCount;
       out.send(`* ${this.announcedRecent} RECENT`);
     }
-    const fresh = await this.core.store.mail.getMailboxById(this.box.id);
-    if (fresh) this.box = fresh;
+    if (this.boxStale) {
+      this.boxStale = false;
+      const fresh = await this.core.store.mail.getMailboxById(this.box.id);
+      if (fresh) this.box = fresh;
+    }
   }
 
   /** Re-runs the kept searches and reports what changed in their results. */

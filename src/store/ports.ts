@@ -225,8 +225,11 @@ export interface MailStore {
   /** Allocates the next UID and modseq, inserts the row, records an 'append' change. */
   appendMessage(m: NewMessage): Promise<MessageRecord>;
   getMessage(mailboxId: number, uid: number): Promise<MessageRecord | undefined>;
-  /** Messages in UID order, uid >= fromUid, at most `limit`. */
-  listMessages(mailboxId: number, opts?: { fromUid?: number; limit?: number }): Promise<MessageRecord[]>;
+  /** Messages in UID order, fromUid <= uid <= toUid, at most `limit`. */
+  listMessages(
+    mailboxId: number,
+    opts?: { fromUid?: number; toUid?: number; limit?: number },
+  ): Promise<MessageRecord[]>;
   /** All UIDs in ascending order, cheaply (no flags, no sizes): for sequence-number maps. */
   listUids(mailboxId: number): Promise<number[]>;
   counts(mailboxId: number): Promise<MailboxCounts>;
@@ -421,8 +424,9 @@ export interface TransactionOptions {
    * other, on disk a few milliseconds later (every later durable commit covers it), but a power loss
    * in that window can take it back. For state nobody was promised the way a stored message is
    * promised: flags, \Recent claims, keyword lists, expunges (Dovecot does not fsync these either).
-   * Whatever acts outside the database on such a commit (deleting a blob no row refers to any more)
-   * must first make a durable commit, which covers every commit before it.
+   * Whatever acts outside the database on such a commit (deleting a body no row refers to any more)
+   * must first make a durable commit, which covers every commit before it, or wait far longer than
+   * an fsync takes (the blob collector's grace period is an hour).
    */
   durable?: boolean;
 }

@@ -116,12 +116,13 @@ async function loadMessagesWith(
   const out: MessageRecord[] = [];
   let i = 0;
   while (i < sorted.length) {
-    // One query per run of up to 500 requested UIDs: rows in between that were not asked for are skipped.
+    // One query per run of up to 500 requested UIDs (bounded by the last of them): rows in between that
+    // were not asked for are skipped.
     const from = sorted[i]!;
     const to = sorted[Math.min(i + 499, sorted.length - 1)]!;
     let cursor = from;
     for (;;) {
-      const rows = await roles.mail.listMessages(mailboxId, { fromUid: cursor, limit: 500 });
+      const rows = await roles.mail.listMessages(mailboxId, { fromUid: cursor, toUid: to, limit: 500 });
       for (const r of rows) if (r.uid <= to && wanted.has(r.uid)) out.push(r);
       const last = rows[rows.length - 1];
       if (rows.length < 500 || !last || last.uid >= to) break;

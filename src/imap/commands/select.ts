@@ -23,11 +23,13 @@ export async function handleSelect(ctx: CommandContext): Promise<CommandResult> 
     s.send('* OK [CLOSED] Previous mailbox closed');
   // Selecting closes the previous mailbox without expunging (RFC 9051 §6.3.2), even when the new one fails.
   s.state = { kind: 'authenticated', account };
+  // The change feed's position before the folder is read: nothing that happens after it is missed.
+  const feedPosition = await s.core.store.mail.latestChangeId();
   const box = await getFolder(s.core, account.addressId, args.mailbox);
   if (!box) return { status: 'NO', code: 'NONEXISTENT', text: 'No such folder' };
   if (args.condstore) s.enabled.add('CONDSTORE');
   const readOnly = ctx.name === 'EXAMINE';
-  const sel = await SelectedMailbox.open(s.core, box, readOnly, s.rev2);
+  const sel = await SelectedMailbox.open(s.core, box, readOnly, s.rev2, feedPosition);
   s.send(sel.flagsLine());
   s.send(`* ${sel.map.size} EXISTS`);
   if (!s.rev2) {

@@ -1,5 +1,5 @@
 // What the SQL role stores need from an engine, built by dialects/sqlite.ts or dialects/postgres.ts.
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Capabilities, Dialect } from '../ports.js';
 import type { Database } from './schema.js';
 
@@ -23,6 +23,12 @@ export interface SqlEngine {
    * `synchronous_commit = off` for this transaction.
    */
   relaxCommit(trx: Kysely<Database>): Promise<void>;
+  /**
+   * A read-only query answered synchronously when nothing holds the connection (SQLite, whose
+   * queries are synchronous anyway: no trip through the connection queue and its promises), or
+   * undefined when it must go the usual way.
+   */
+  readNow?(query: CompiledQuery): unknown[] | undefined;
   checkIntegrity(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -17,9 +17,10 @@ import type {
   SpecialUse,
 } from '../ports.js';
 import type { Exec, PendingChange } from './context.js';
+import { prepared } from './prepared.js';
 import { applyFlagOp, hasSeen, sameFlagSet, uniqueFlags } from './flags.js';
 import { affected, chunks, ID_CHUNK, parseJsonStrings, toBool, toInt } from './rows.js';
-import type { Database, MailboxesTable, MessagesTable } from './schema.js';
+import type { ChangesTable, Database, MailboxesTable, MessagesTable } from './schema.js';
 import { absentUids, FLOOR_UID, pruneTombstones } from './tombstones.js';
 
 const INSERT_CHUNK = 500;
@@ -48,6 +49,98 @@ const toMessage = (r: Selectable<MessagesTable>): MessageRecord => ({
   internalDate: r.internal_date,
   flags: parseJsonStrings(r.flags),
   savedAt: r.saved_at,
+});
+
+// The reads every IMAP command makes (selected-state sync, FETCH, SELECT, STATUS), compiled once.
+const mailboxById = prepared((db, id: number) => db.selectFrom('mailboxes').selectAll().where('id', '=', id));
+const mailboxByName = prepared((db, addressId: number, name: string) =>
+  db.selectFrom('mailboxes').selectAll().where('address_id', '=', addressId).where('name', '=', name),
+);
+const mailboxesOf = prepared((db, addressId: number) =>
+  db.selectFrom('mailboxes').selectAll().where('address_id', '=', addressId).orderBy('name'),
+);
+const messageByUid = prepared((db, mailboxId: number, uid: number) =>
+  db.selectFrom('messages').selectAll().where('mailbox_id', '=', mailboxId).where('uid', '=', uid),
+);
+const messagesFrom = prepared((db, mailboxId: number, fromUid: number) =>
+  db
+    .selectFrom('messages')
+    .selectAll()
+    .where('mailbox_id', '=', mailboxId)
+    .where('uid', '>=', fromUid)
+    .orderBy('uid'),
+);
+const messagesFromLimit = prepared((db, mailboxId: number, fromUid: number, limit: number) =>
+  db
+    .selectFrom('messages')
+    .selectAll()
+    .where('mailbox_id', '=', mailboxId)
+    .where('uid', '>=', fromUid)
+    .orderBy('uid')
+    .limit(limit),
+);
+const messagesBetween = prepared((db, mailboxId: number, fromUid: number, toUid: number) =>
+  db
+    .selectFrom('messages')
+    .selectAll()
+    .where('mailbox_id', '=', mailboxId)
+    .where('uid', '>=', fromUid)
+    .where('uid', '<=', toUid)
+    .orderBy('uid'),
+);
+const messagesBetweenLimit = prepared(
+  (db, mailboxId: number, fromUid: number, toUid: number, limit: number) =>
+    db
+      .selectFrom('messages')
+      .selectAll()
+      .where('mailbox_id', '=', mailboxId)
+      .where('uid', '>=', fromUid)
+      .where('uid', '<=', toUid)
+      .orderBy('uid')
+      .limit(limit),
+);
+const uidsOf = prepared((db, mailboxId: number) =>
+  db.selectFrom('messages').select('uid').where('mailbox_id', '=', mailboxId).orderBy('uid'),
+);
+const countsOf = prepared((db, mailboxId: number) =>
+  db
+    .selectFrom('messages')
+    .select([
+      sql<number>`count(*)`.as('messages'),
+      sql<number>`cast(coalesce(sum(seen), 0) as bigint)`.as('seen'),
+      sql<number>`cast(coalesce(sum(size), 0) as bigint)`.as('size'),
+    ])
+    .where('mailbox_id', '=', mailboxId),
+);
+// Walks the (mailbox_id, uid) index in UID order and stops at the first unseen row.
+const firstUnseen = prepared((db, mailboxId: number) =>
+  db
+    .selectFrom('messages')
+    .select('uid')
+    .where('mailbox_id', '=', mailboxId)
+    .where('seen', '=', 0)
+    .orderBy('uid')
+    .limit(1),
+);
+const changesOfAddress = prepared((db, afterId: number, addressId: number, limit: number) =>
+  db
+    .selectFrom('changes')
+    .selectAll()
+    .where('id', '>', afterId)
+    .where('address_id', '=', addressId)
+    .orderBy('id')
+    .limit(limit),
+);
+const lastChange = prepared((db) => db.selectFrom('changes').select(sql<number | null>`max(id)`.as('id')));
+
+const toChange = (r: Selectable<ChangesTable>): ChangeRecord => ({
+  id: r.id,
+  addressId: r.address_id,
+  mailboxId: r.mailbox_id,
+  kind: r.kind as ChangeKind,
+  uid: r.uid,
+  modseq: r.modseq,
+  at: r.at,
 });
 
 export class SqlMailStore implements MailStore {
@@ -155,30 +248,17 @@ export class SqlMailStore implements MailStore {
   }
 
   async getMailbox(addressId: number, name: string): Promise<MailboxRecord | undefined> {
-    const r = await this.x
-      .db()
-      .selectFrom('mailboxes')
-      .selectAll()
-      .where('address_id', '=', addressId)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const [r] = await mailboxByName.rows(this.x, addressId, name);
     return r && toMailbox(r);
   }
 
   async getMailboxById(id: number): Promise<MailboxRecord | undefined> {
-    const r = await this.x.db().selectFrom('mailboxes').selectAll().where('id', '=', id).executeTakeFirst();
+    const [r] = await mailboxById.rows(this.x, id);
     return r && toMailbox(r);
   }
 
   async listMailboxes(addressId: number): Promise<MailboxRecord[]> {
-    const rows = await this.x
-      .db()
-      .selectFrom('mailboxes')
-      .selectAll()
-      .where('address_id', '=', addressId)
-      .orderBy('name')
-      .execute();
-    return rows.map(toMailbox);
+    return (await mailboxesOf.rows(this.x, addressId)).map(toMailbox);
   }
 
   async renameMailbox(id: number, newName: string): Promise<void> {
@@ -253,64 +333,40 @@ export class SqlMailStore implements MailStore {
   }
 
   async getMessage(mailboxId: number, uid: number): Promise<MessageRecord | undefined> {
-    const r = await this.x
-      .db()
-      .selectFrom('messages')
-      .selectAll()
-      .where('mailbox_id', '=', mailboxId)
-      .where('uid', '=', uid)
-      .executeTakeFirst();
+    const [r] = await messageByUid.rows(this.x, mailboxId, uid);
     return r && toMessage(r);
   }
 
   async listMessages(
     mailboxId: number,
-    opts: { fromUid?: number; limit?: number } = {},
+    opts: { fromUid?: number; toUid?: number; limit?: number } = {},
   ): Promise<MessageRecord[]> {
-    let q = this.x.db().selectFrom('messages').selectAll().where('mailbox_id', '=', mailboxId);
-    if (opts.fromUid !== undefined) q = q.where('uid', '>=', opts.fromUid);
-    q = q.orderBy('uid');
-    if (opts.limit !== undefined) q = q.limit(opts.limit);
-    return (await q.execute()).map(toMessage);
+    // UIDs start at 1: "from 0" is the whole folder.
+    const from = opts.fromUid ?? 0;
+    const { toUid, limit } = opts;
+    const rows =
+      toUid === undefined
+        ? limit === undefined
+          ? await messagesFrom.rows(this.x, mailboxId, from)
+          : await messagesFromLimit.rows(this.x, mailboxId, from, limit)
+        : limit === undefined
+          ? await messagesBetween.rows(this.x, mailboxId, from, toUid)
+          : await messagesBetweenLimit.rows(this.x, mailboxId, from, toUid, limit);
+    return rows.map(toMessage);
   }
 
   async listUids(mailboxId: number): Promise<number[]> {
-    const rows = await this.x
-      .db()
-      .selectFrom('messages')
-      .select('uid')
-      .where('mailbox_id', '=', mailboxId)
-      .orderBy('uid')
-      .execute();
-    return rows.map((r) => r.uid);
+    return (await uidsOf.rows(this.x, mailboxId)).map((r) => r.uid);
   }
 
   async counts(mailboxId: number): Promise<MailboxCounts> {
-    const r = await this.x
-      .db()
-      .selectFrom('messages')
-      .select([
-        sql<number>`count(*)`.as('messages'),
-        sql<number>`cast(coalesce(sum(seen), 0) as bigint)`.as('seen'),
-        sql<number>`cast(coalesce(sum(size), 0) as bigint)`.as('size'),
-      ])
-      .where('mailbox_id', '=', mailboxId)
-      .executeTakeFirstOrThrow();
-    const messages = Number(r.messages);
-    return { messages, unseen: messages - Number(r.seen), size: Number(r.size) };
+    const [r] = await countsOf.rows(this.x, mailboxId);
+    const messages = Number(r?.messages ?? 0);
+    return { messages, unseen: messages - Number(r?.seen ?? 0), size: Number(r?.size ?? 0) };
   }
 
   async firstUnseenUid(mailboxId: number): Promise<number | null> {
-    // Walks the (mailbox_id, uid) index in UID order and stops at the first unseen row.
-    const r = await this.x
-      .db()
-      .selectFrom('messages')
-      .select('uid')
-      .where('mailbox_id', '=', mailboxId)
-      .where('seen', '=', 0)
-      .orderBy('uid')
-      .limit(1)
-      .executeTakeFirst();
+    const [r] = await firstUnseen.rows(this.x, mailboxId);
     return r ? Number(r.uid) : null;
   }
 
@@ -464,30 +520,23 @@ export class SqlMailStore implements MailStore {
     limit?: number,
   ): Promise<ChangeRecord[]> {
     // Inside a transaction, its own buffered feed rows are part of what it should see.
-    await this.x.current()?.flushChanges();
+    const tx = this.x.current();
+    if (tx !== undefined) await tx.flushChanges();
+    if (filter.addressId !== undefined && limit !== undefined) {
+      const rows = await changesOfAddress.rows(this.x, afterId, filter.addressId, limit);
+      return rows.map(toChange);
+    }
     let q = this.x.db().selectFrom('changes').selectAll().where('id', '>', afterId);
     if (filter.addressId !== undefined) q = q.where('address_id', '=', filter.addressId);
     q = q.orderBy('id');
     if (limit !== undefined) q = q.limit(limit);
-    const rows = await q.execute();
-    return rows.map((r) => ({
-      id: r.id,
-      addressId: r.address_id,
-      mailboxId: r.mailbox_id,
-      kind: r.kind as ChangeKind,
-      uid: r.uid,
-      modseq: r.modseq,
-      at: r.at,
-    }));
+    return (await q.execute()).map(toChange);
   }
 
   async latestChangeId(): Promise<number> {
-    await this.x.current()?.flushChanges();
-    const r = await this.x
-      .db()
-      .selectFrom('changes')
-      .select(sql<number | null>`max(id)`.as('id'))
-      .executeTakeFirst();
+    const tx = this.x.current();
+    if (tx !== undefined) await tx.flushChanges();
+    const [r] = await lastChange.rows(this.x);
     return Number(r?.id ?? 0);
   }
 

@@ -105,6 +105,13 @@ class SqliteConnection implements DatabaseConnection {
     }
   }
 
+  /** A read-only statement run at once, or undefined for one that may write. */
+  readNow(query: CompiledQuery): unknown[] | undefined {
+    const stmt = this.#prepare(query.sql);
+    if (!stmt.reader || !stmt.readonly || this.#db.inTransaction) return undefined;
+    return stmt.all(query.parameters);
+  }
+
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     const { sql, parameters, query } = compiledQuery;
     if (!SelectQueryNode.is(query))
@@ -118,6 +125,10 @@ class SqliteConnection implements DatabaseConnection {
 class ConnectionMutex {
   #promise: Promise<void> | undefined;
   #resolve: (() => void) | undefined;
+
+  get locked(): boolean {
+    return this.#promise !== undefined;
+  }
 
   async lock(): Promise<void> {
     while (this.#promise) await this.#promise;
@@ -153,6 +164,15 @@ export class GroupCommitSqliteDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.#mutex.lock();
     return this.#connection;
+  }
+
+  /**
+   * A read answered synchronously while nobody holds the connection (undefined otherwise): the same
+   * statement the queued path would run, minus the queue.
+   */
+  readNow(query: CompiledQuery): unknown[] | undefined {
+    if (this.#mutex.locked) return undefined;
+    return this.#connection.readNow(query);
   }
 
   async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {

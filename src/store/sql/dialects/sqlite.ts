@@ -76,6 +76,7 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): SqlEngine {
     capabilities: sqliteCapabilities,
     db,
     lockChangeFeed: () => Promise.resolve(),
+    readNow: (query) => driver.readNow(query),
     relaxCommit: () => {
       driver.relaxCurrentTransaction();
       return Promise.resolve();
