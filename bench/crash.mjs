@@ -4,7 +4,7 @@
 // every stored row must have its blob (right size, right hash), quota and UID counters must agree with
 // the rows, and the database must pass its integrity check.
 //
-//   npm run bench -- crash [--store sqlite|postgres] [--kills 20] [--smtp 4] [--imap 2] [--users 3]
+//   npm run bench -- crash [--store sqlite|postgres] [--kills 20] [--smtp 4] [--imap 2] [--users 3] [--max-size 20500]
 import { appendResults, BIN, dropSchema, ImapClient, makeMessage, mailstead, parseArgs, PG_URL, setupUsers, sleep, SmtpClient } from './lib.mjs';
 import { dirname, join } from 'node:path';
 import { verifyImap, verifyStore } from './verify.mjs';
@@ -35,6 +35,8 @@ export async function run(argv) {
   const smtpWorkers = Number(a.smtp ?? 4);
   const imapWorkers = Number(a.imap ?? 2);
   const nUsers = Number(a.users ?? 3);
+  // Message sizes are uniform in 500..maxSize bytes; above store.inline_blob_max (100 KiB) bodies are files.
+  const maxSize = Number(a['max-size'] ?? 20_500);
   const minGap = Number(a['min-gap'] ?? 150);
   const maxGap = Number(a['max-gap'] ?? 2000);
   const users = Array.from({ length: nUsers }, (_, i) => `user${i + 1}`);
@@ -65,7 +67,7 @@ export async function run(argv) {
         for (let i = 0; i < 25 && running; i++) {
           // One in five messages goes to two recipients: both copies must be there exactly once.
           const to = Math.random() < 0.2 ? [...new Set([pick(), pick()])] : [pick()];
-          const m = makeMessage({ to: `${to[0]}@example.test`, size: 500 + Math.floor(Math.random() * 20000), tag: 'smtp' });
+          const m = makeMessage({ to: `${to[0]}@example.test`, size: 500 + Math.floor(Math.random() * (maxSize - 500)), tag: 'smtp' });
           stats.attempts++;
           const r = await c.send('load@remote.test', to.map((u) => `${u}@example.test`), m.raw);
           if (r.code === 250) {
@@ -97,7 +99,7 @@ export async function run(argv) {
       try {
         await c.login(`${u}@example.test`, 'pass');
         for (let i = 0; i < 25 && running; i++) {
-          const m = makeMessage({ to: `${u}@example.test`, size: 500 + Math.floor(Math.random() * 20000), tag: 'append' });
+          const m = makeMessage({ to: `${u}@example.test`, size: 500 + Math.floor(Math.random() * (maxSize - 500)), tag: 'append' });
           stats.attempts++;
           const r = await c.cmd('APPEND INBOX (\\Seen)', m.raw);
           if (r.status === 'OK') {
@@ -173,7 +175,7 @@ export async function run(argv) {
     `${v.integrity} | ${imap.count}/${v.rows}, ${imap.fetchErrors} | ${v.tmpFiles}/${v.unreferencedBlobs} | ${res.avgRestartMs} ms | ${gc.temporaries} / ${gc.deleted}; ${res.gc.rowsWithoutBodyAfter}, ${res.gc.leftAfter} | ${res.ok ? 'PASS' : 'FAIL'} |`;
   if (!a['no-results']) {
     appendResults(`crash soak (${store})`, [
-      `\`npm run bench -- crash --store ${store} --kills ${kills}\`: ${smtpWorkers} SMTP (MX) clients (1 in 5 messages to two recipients) and ${imapWorkers} IMAP APPEND clients, ` +
+      `\`npm run bench -- crash --store ${store} --kills ${kills}${maxSize !== 20_500 ? ` --max-size ${maxSize}` : ""}\`: messages of 500–${maxSize} bytes, ${smtpWorkers} SMTP (MX) clients (1 in 5 messages to two recipients) and ${imapWorkers} IMAP APPEND clients, ` +
         `SIGKILL of the server's process group every ${minGap}–${maxGap} ms, restart at once. Store checked directly afterwards (${v.integrityHow}; every row's blob read back and hashed).`,
       '',
       '| store | kills | run | acked (SMTP + APPEND) | acked copies | missing | duplicated | stored, not acked | rows without body | quota/UIDs | integrity | IMAP visible/rows, fetch errors | tmp files/unreferenced blobs | restart | GC afterwards: removed tmp / blobs; rows without body, left | result |',
