@@ -43,6 +43,9 @@ async function isReferenced(refs: Refs, hash: string): Promise<boolean> {
   return (await refs.mail.isBlobReferenced(hash)) || (await refs.queue.isBlobReferenced(hash));
 }
 
+const YIELD_EVERY = 100;
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
 // Unref'd: a collection waiting to settle must not hold a stopping server open.
 const defaultSleep = (ms: number) =>
   ms <= 0 ? Promise.resolve() : new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -89,6 +92,8 @@ export class BlobCollector {
     const seen = new Set<string>();
     for await (const hash of this.blobs.list()) {
       res.scanned++;
+      // SQLite answers synchronously: without this the whole scan would hold the event loop.
+      if (res.scanned % YIELD_EVERY === 0) await yieldToEventLoop();
       seen.add(hash);
       if (await isReferenced(this.refs, hash)) {
         res.referenced++;
@@ -119,7 +124,8 @@ export class BlobCollector {
       batch = [];
       held = 0;
     };
-    for (const hash of due) {
+    for (const [i, hash] of due.entries()) {
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
       if (await isReferenced(this.refs, hash)) {
         this.#since.delete(hash);
         continue;
