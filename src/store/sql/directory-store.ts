@@ -15,6 +15,7 @@ import type {
   TargetKind,
 } from '../ports.js';
 import type { Exec } from './context.js';
+import { prepared } from './prepared.js';
 import { toBool, toInt } from './rows.js';
 import type { AddressesTable, AliasesTable, DomainsTable, ServicesTable } from './schema.js';
 
@@ -73,6 +74,37 @@ function addressUpdate(patch: AddressPatch): AddressUpdate {
   if (patch.canManageRules !== undefined) u.can_manage_rules = toInt(patch.canManageRules);
   return u;
 }
+
+// The lookups every delivery and login makes (recipient resolution, account, quota), compiled once.
+const domainByName = prepared((db, name: string) =>
+  db.selectFrom('domains').selectAll().where('name', '=', name),
+);
+const domainsOfService = prepared((db, serviceId: number) =>
+  db.selectFrom('domains').selectAll().where('service_id', '=', serviceId).orderBy('id'),
+);
+const addressById = prepared((db, id: number) => db.selectFrom('addresses').selectAll().where('id', '=', id));
+const addressByLocalPart = prepared((db, serviceId: number, localPart: string) =>
+  db
+    .selectFrom('addresses')
+    .selectAll()
+    .where('service_id', '=', serviceId)
+    .where('local_part', '=', localPart),
+);
+const aliasByLocalPart = prepared((db, serviceId: number, localPart: string) =>
+  db
+    .selectFrom('aliases')
+    .selectAll()
+    .where('service_id', '=', serviceId)
+    .where('local_part', '=', localPart),
+);
+const targetsOf = prepared((db, addressId: number, kind: string) =>
+  db
+    .selectFrom('address_targets')
+    .select('target')
+    .where('address_id', '=', addressId)
+    .where('kind', '=', kind)
+    .orderBy('position'),
+);
 
 export class SqlDirectoryStore implements DirectoryStore {
   constructor(private readonly x: Exec) {}
@@ -139,11 +171,12 @@ export class SqlDirectoryStore implements DirectoryStore {
   }
 
   async findDomain(name: string): Promise<DomainRecord | undefined> {
-    const r = await this.x.db().selectFrom('domains').selectAll().where('name', '=', name).executeTakeFirst();
+    const [r] = await domainByName.rows(this.x, name);
     return r && toDomain(r);
   }
 
   async listDomains(serviceId?: number): Promise<DomainRecord[]> {
+    if (serviceId !== undefined) return (await domainsOfService.rows(this.x, serviceId)).map(toDomain);
     let q = this.x.db().selectFrom('domains').selectAll();
     if (serviceId !== undefined) q = q.where('service_id', '=', serviceId);
     return (await q.orderBy('id').execute()).map(toDomain);
@@ -196,18 +229,12 @@ export class SqlDirectoryStore implements DirectoryStore {
   }
 
   async getAddress(id: number): Promise<AddressRecord | undefined> {
-    const r = await this.x.db().selectFrom('addresses').selectAll().where('id', '=', id).executeTakeFirst();
+    const [r] = await addressById.rows(this.x, id);
     return r && toAddress(r);
   }
 
   async findAddress(serviceId: number, localPart: string): Promise<AddressRecord | undefined> {
-    const r = await this.x
-      .db()
-      .selectFrom('addresses')
-      .selectAll()
-      .where('service_id', '=', serviceId)
-      .where('local_part', '=', localPart)
-      .executeTakeFirst();
+    const [r] = await addressByLocalPart.rows(this.x, serviceId, localPart);
     return r && toAddress(r);
   }
 
@@ -271,13 +298,7 @@ export class SqlDirectoryStore implements DirectoryStore {
   }
 
   async findAlias(serviceId: number, localPart: string): Promise<AliasRecord | undefined> {
-    const r = await this.x
-      .db()
-      .selectFrom('aliases')
-      .selectAll()
-      .where('service_id', '=', serviceId)
-      .where('local_part', '=', localPart)
-      .executeTakeFirst();
+    const [r] = await aliasByLocalPart.rows(this.x, serviceId, localPart);
     return r && toAlias(r);
   }
 
@@ -308,14 +329,7 @@ export class SqlDirectoryStore implements DirectoryStore {
   }
 
   async listTargets(addressId: number, kind: TargetKind): Promise<string[]> {
-    const rows = await this.x
-      .db()
-      .selectFrom('address_targets')
-      .select('target')
-      .where('address_id', '=', addressId)
-      .where('kind', '=', kind)
-      .orderBy('position')
-      .execute();
+    const rows = await targetsOf.rows(this.x, addressId, kind);
     return rows.map((r) => r.target);
   }
 }

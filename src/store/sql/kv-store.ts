@@ -3,23 +3,27 @@
 import { sql } from 'kysely';
 import type { KvStore } from '../ports.js';
 import type { Exec } from './context.js';
+import { prepared } from './prepared.js';
 import { affected } from './rows.js';
 
 const expiry = (ttlMs: number | undefined, now: number): number | null =>
   ttlMs === undefined ? null : now + ttlMs;
 
+// Read at every delivery (rule templates, auto-replies) and login: compiled once.
+const liveValue = prepared((db, ns: string, key: string, now: number) =>
+  db
+    .selectFrom('kv')
+    .select('value')
+    .where('ns', '=', ns)
+    .where('key', '=', key)
+    .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', now)])),
+);
+
 export class SqlKvStore implements KvStore {
   constructor(private readonly x: Exec) {}
 
   async get(ns: string, key: string, now: number = Date.now()): Promise<string | undefined> {
-    const r = await this.x
-      .db()
-      .selectFrom('kv')
-      .select('value')
-      .where('ns', '=', ns)
-      .where('key', '=', key)
-      .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', now)]))
-      .executeTakeFirst();
+    const [r] = await liveValue.rows(this.x, ns, key, now);
     return r?.value;
   }
 

@@ -2,6 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { SieveScriptRecord, SieveStore } from '../ports.js';
 import type { Exec } from './context.js';
+import { prepared } from './prepared.js';
 import { affected, toBool } from './rows.js';
 import type { SieveScriptsTable } from './schema.js';
 
@@ -12,6 +13,11 @@ const toScript = (r: Selectable<SieveScriptsTable>): SieveScriptRecord => ({
   active: toBool(r.active),
   updatedAt: r.updated_at,
 });
+
+// Read at every delivery: compiled once.
+const activeScript = prepared((db, addressId: number) =>
+  db.selectFrom('sieve_scripts').selectAll().where('address_id', '=', addressId).where('active', '=', 1),
+);
 
 export class SqlSieveStore implements SieveStore {
   constructor(private readonly x: Exec) {}
@@ -105,13 +111,7 @@ export class SqlSieveStore implements SieveStore {
   }
 
   async getActive(addressId: number): Promise<SieveScriptRecord | undefined> {
-    const r = await this.x
-      .db()
-      .selectFrom('sieve_scripts')
-      .selectAll()
-      .where('address_id', '=', addressId)
-      .where('active', '=', 1)
-      .executeTakeFirst();
+    const [r] = await activeScript.rows(this.x, addressId);
     return r && toScript(r);
   }
 }
