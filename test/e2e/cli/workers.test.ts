@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startServer, waitFor } from '../../kit/server.js';
 import { python } from '../../kit/clients.js';
+import { ENGINES, engineAvailable } from '../../kit/core.js';
 
 /** Child processes of `pid` (the workers of a primary). */
 function children(pid: number): number[] {
@@ -25,23 +26,25 @@ function children(pid: number): number[] {
   return out;
 }
 
-test('two workers: shared listeners, IDLE woken across workers, restart on death, clean stop', async () => {
-  const srv = await startServer({ services: ['smtp', 'imaps', 'http'], top: 'workers = 2' });
-  try {
-    const primary = srv.proc.pid!;
-    assert.match(srv.output(), /Workers: 2 processes/);
-    await waitFor(() => children(primary).length === 2, 10_000, 'two workers');
-    assert.equal(srv.admin('domain', 'add', 'example.test').code, 0);
-    assert.equal(srv.admin('address', 'add', 'u@example.test', '--password', 'pass').code, 0);
+for (const kind of ENGINES) {
+  test(`two workers (${kind}): shared listeners, IDLE woken across workers, restart on death, clean stop`, async (t) => {
+    if (!(await engineAvailable(t, kind))) return;
+    const srv = await startServer({ store: kind, services: ['smtp', 'imaps', 'http'], top: 'workers = 2' });
+    try {
+      const primary = srv.proc.pid!;
+      assert.match(srv.output(), /Workers: 2 processes/);
+      await waitFor(() => children(primary).length === 2, 10_000, 'two workers');
+      assert.equal(srv.admin('domain', 'add', 'example.test').code, 0);
+      assert.equal(srv.admin('address', 'add', 'u@example.test', '--password', 'pass').code, 0);
 
-    // A second server on the same data directory is refused: the primary holds the lock.
-    const second = runCli(['serve', '--config', srv.config]);
-    assert.equal(second.code, 1);
-    assert.match(second.stderr, /already/i);
+      // A second server on the same data directory is refused: the primary holds the lock.
+      const second = runCli(['serve', '--config', srv.config]);
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /already/i);
 
-    // Four IDLE sessions (connections alternate between the workers), then 12 messages over 6
-    // SMTP connections: every IDLE session hears of the first one, and each message is stored once.
-    const r = await python(`
+      // Four IDLE sessions (connections alternate between the workers), then 12 messages over 6
+      // SMTP connections: every IDLE session hears of the first one, and each message is stored once.
+      const r = await python(`
 import socket, threading
 idlers = []
 for i in range(4):
@@ -72,42 +75,43 @@ for n in data[0].split():
     typ, d = m.fetch(n, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     subjects.append(d[0][1].decode().strip())
 print(json.dumps({"woken": woken, "subjects": sorted(subjects)}))`);
-    assert.equal(r.code, 0, r.err);
-    const out = JSON.parse(r.out.trim().split('\n').pop()!) as {
-      woken: Array<number | null>;
-      subjects: string[];
-    };
-    for (const w of out.woken) assert.ok(w !== null && w < 10, `an IDLE session was not woken: ${r.out}`);
-    const want = [];
-    for (let c = 0; c < 6; c++) for (let k = 0; k < 2; k++) want.push(`Subject: w${c}-${k}`);
-    assert.deepEqual(out.subjects, want.sort());
+      assert.equal(r.code, 0, r.err);
+      const out = JSON.parse(r.out.trim().split('\n').pop()!) as {
+        woken: Array<number | null>;
+        subjects: string[];
+      };
+      for (const w of out.woken) assert.ok(w !== null && w < 10, `an IDLE session was not woken: ${r.out}`);
+      const want = [];
+      for (let c = 0; c < 6; c++) for (let k = 0; k < 2; k++) want.push(`Subject: w${c}-${k}`);
+      assert.deepEqual(out.subjects, want.sort());
 
-    // A worker killed outright is replaced, and the service goes on.
-    const [victim] = children(primary);
-    process.kill(victim!, 'SIGKILL');
-    await waitFor(
-      () => {
-        const now = children(primary);
-        return now.length === 2 && !now.includes(victim!);
-      },
-      20_000,
-      'a replacement worker',
-    );
-    const again = await python(`
+      // A worker killed outright is replaced, and the service goes on.
+      const [victim] = children(primary);
+      process.kill(victim!, 'SIGKILL');
+      await waitFor(
+        () => {
+          const now = children(primary);
+          return now.length === 2 && !now.includes(victim!);
+        },
+        20_000,
+        'a replacement worker',
+      );
+      const again = await python(`
 s = smtplib.SMTP("127.0.0.1", ${srv.ports.smtp}, timeout=20)
 s.send_message(msg("a@remote.test", "u@example.test", subject="after-restart")); s.quit()
 print("found" if find(${srv.ports.imaps}, "u@example.test", "pass", "after-restart") else "missing")`);
-    assert.equal(again.out.trim(), 'found', again.err);
-    assert.match(srv.output(), /worker died; starting another/);
+      assert.equal(again.out.trim(), 'found', again.err);
+      assert.match(srv.output(), /worker died; starting another/);
 
-    const workers = children(primary);
-    assert.equal(await srv.stop(), 0);
-    for (const w of workers) assert.equal(existsSync(`/proc/${w}`), false, `worker ${w} still running`);
-    assert.equal(existsSync(join(srv.dir, 'data', 'mailstead.pid')), false);
-  } finally {
-    await srv.cleanup();
-  }
-});
+      const workers = children(primary);
+      assert.equal(await srv.stop(), 0);
+      for (const w of workers) assert.equal(existsSync(`/proc/${w}`), false, `worker ${w} still running`);
+      assert.equal(existsSync(join(srv.dir, 'data', 'mailstead.pid')), false);
+    } finally {
+      await srv.cleanup();
+    }
+  });
+}
 
 test('a worker that cannot start stops the whole server with its reason', async () => {
   const taken = createServer();
