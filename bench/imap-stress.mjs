@@ -14,7 +14,9 @@
 // --cpu-prof writes a V8 CPU profile of the Mailstead server into --prof-dir (default: a temp dir).
 //
 //   node bench/imap-stress.mjs [--clients 10] [--secs 15] [--rounds 2] [--users 10] [--cheap-hashes]
-//       [--imaptest PATH] [--mbox PATH] [--cpu-prof] [--prof-dir DIR] [--record]
+//       [--imaptest PATH] [--mbox PATH] [--cpu-prof] [--prof-dir DIR] [--record] [--workers N]
+// --workers N: Mailstead runs N serving processes (config `workers`), as Dovecot runs one imap
+// process per session.
 import { spawn } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -108,8 +110,10 @@ export async function run(argv) {
   if (!haveReference()) throw new Error('Dovecot missing: apt-get install -y dovecot-imapd dovecot-lmtpd');
   const profDir = a['prof-dir'] ?? (a['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'ms-imap-prof-')) : '');
 
+  const workers = Number(a.workers ?? 1);
   const srv = await mailstead({
     services: ['imaps'],
+    workers,
     nodeArgs: a['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
   });
   await srv.start();
@@ -159,8 +163,8 @@ export async function run(argv) {
       `| ${NAMES[k] ?? k} | ${fmt(rate('mailstead', k))} | ${fmt(rate('dovecot', k))} | ${fmt(rate('mailstead', k) / rate('dovecot', k), 2)} | ${fmt(ms('mailstead', i))} / ${fmt(ms('dovecot', i))} |`,
   );
   const lines = [
-    `\`node bench/imap-stress.mjs --clients ${clients} --secs ${secs} --rounds ${rounds} --users ${users}${cheap ? ' --cheap-hashes' : ''}\`: ` +
-      `imaptest stress (\`clients=${clients} secs=${secs} users=${users}\`, mbox \`${mbox}\`, seeds 1..${rounds}) against Mailstead (SQLite, ` +
+    `\`node bench/imap-stress.mjs --clients ${clients} --secs ${secs} --rounds ${rounds} --users ${users}${cheap ? ' --cheap-hashes' : ''}${workers > 1 ? ` --workers ${workers}` : ''}\`: ` +
+      `imaptest stress (\`clients=${clients} secs=${secs} users=${users}\`, mbox \`${mbox}\`, seeds 1..${rounds}) against Mailstead (SQLite${workers > 1 ? `, ${workers} worker processes` : ''}, ` +
       `${cheap ? 'scrypt N=2^10' : 'scrypt N=2^15'} hashes) and Dovecot (maildir, passwd-file, ${cheap ? '{PLAIN}' : 'ARGON2ID'}), both IMAPS on loopback; ` +
       `${rounds} alternating rounds of ${secs} s each per server. imaptest binary: \`${bin}\` (private build, not in the repository).`,
     '',
