@@ -14,6 +14,7 @@ const BENCHES = {
   fuzz: './fuzz.mjs',
   load: './load.mjs',
   'blob-faults': './blob-faults.mjs',
+  'blob-gc': './blob-gc.mjs',
 };
 
 const [name, ...rest] = process.argv.slice(2);
