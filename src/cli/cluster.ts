@@ -83,7 +83,9 @@ export async function runPrimary(config: Config): Promise<number> {
   const workers = new Set<Worker>();
   let stopping = false;
   try {
-    core = await openCore(config, log, { server: true });
+    // No background checkpoint thread here: the primary writes next to nothing (the workers, which
+    // deliver, each run one); SQLite's own automatic checkpoints are enough for it.
+    core = await openCore(config, log);
     const tls = await loadTls({
       cert: config.tls.cert,
       key: config.tls.key,
