@@ -35,6 +35,8 @@ function selfSigned(dir) {
 /**
  * Dovecot with IMAPS and LMTP. `opts.users`: local parts at example.test, password "pass".
  * `opts.sieve`: enable Pigeonhole on LMTP delivery with this script for every user.
+ * `opts.imapReuse`: keep this many imap processes ready and reuse them (service_count = 0) instead
+ * of Dovecot's default of one new process per session.
  */
 export async function startDovecot(opts = {}) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ms-ref-dovecot-'));
@@ -102,7 +104,11 @@ service imap-login {
   client_limit = 4000
 }
 service imap {
-  process_limit = 2000
+  process_limit = 2000${opts.imapReuse ? `
+  # Dovecot's own advice for busy servers: keep imap processes and reuse them for later sessions
+  # instead of starting one per login (every session runs as the one mail uid here, so it is safe).
+  service_count = 0
+  process_min_avail = ${opts.imapReuse}` : ''}
 }
 service lmtp {
   inet_listener lmtp {
