@@ -5,7 +5,6 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { FsBlobStore } from './blob/fs-blob-store.js';
 import { TieredBlobStore } from './blob/tiered-blob-store.js';
 import type { Dialect, Store } from './ports.js';
-import { openPostgres } from './sql/dialects/postgres.js';
 import { openSqlite } from './sql/dialects/sqlite.js';
 import type { SqlEngine } from './sql/engine.js';
 import { migrateToLatest } from './sql/migrations/migrate.js';
@@ -47,6 +46,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     });
   } else {
     if (opts.url === undefined || opts.url === '') throw new Error('PostgreSQL needs a connection url');
+    // Loaded only here: pg and its protocol modules cost an SQLite installation ~3 MB of heap.
+    const { openPostgres } = await import('./sql/dialects/postgres.js');
     engine = await openPostgres({
       url: opts.url,
       ...(opts.schema !== undefined ? { schema: opts.schema } : {}),

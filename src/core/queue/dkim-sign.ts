@@ -1,7 +1,7 @@
 // DKIM signing of outgoing mail (RFC 6376), done once when the message enters the queue so every
 // retry sends the same bytes and the key is read once. We sign for the domain in the From header
 // when it is ours (what DMARC aligns on, RFC 7489 §3.1), otherwise for the envelope sender's.
-import { dkimSign } from 'mailauth/lib/dkim/sign.js';
+import type { dkimSign as DkimSign } from 'mailauth/lib/dkim/sign.js';
 import type { Core } from '../context.js';
 import type { DomainRecord } from '../../store/ports.js';
 import { flattenAddresses, parseAddressList } from '../../mime/addresses.js';
@@ -51,7 +51,9 @@ export async function signMessage(core: Core, raw: Buffer, domain: DomainRecord)
         { signingDomain: domain.name, selector: domain.dkimSelector, privateKey: domain.dkimPrivateKey },
       ],
     };
-    const r = await dkimSign(raw, options as unknown as Parameters<typeof dkimSign>[1]);
+    // Loaded on first use, like the arrival checks (src/core/delivery/message-auth.ts).
+    const { dkimSign } = await import('mailauth/lib/dkim/sign.js');
+    const r = await dkimSign(raw, options as unknown as Parameters<typeof DkimSign>[1]);
     if (r.errors.length > 0 || !r.signatures.trim()) {
       core.log.error({ domain: domain.name, errors: r.errors.map((e) => e.message) }, 'DKIM signing failed');
       return raw;
