@@ -433,6 +433,8 @@ export interface TransactionOptions {
 
 /** The role stores, as seen inside or outside a transaction. */
 export interface StoreRoles {
+  /** Bodies; through a transaction's roles, a body kept in the database is written inside it. */
+  readonly blobs: BlobStore;
   readonly directory: DirectoryStore;
   readonly mail: MailStore;
   readonly queue: QueueStore;
@@ -444,10 +446,10 @@ export interface StoreRoles {
 export interface Store extends StoreRoles {
   readonly dialect: Dialect;
   readonly capabilities: Capabilities;
-  readonly blobs: BlobStore;
   /**
    * Runs `fn` in one database transaction: all or nothing. Calls made through `tx` are part of it;
-   * nested calls to `transaction` inside `fn` join the outer one (and its durability).
+   * `fn` must not use the store's own roles or call `transaction` again (they are not part of it,
+   * and on SQLite they would wait for the connection the transaction holds): pass `tx` down instead.
    */
   transaction<T>(fn: (tx: StoreRoles) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** Integrity check of the engine (SQLite: PRAGMA integrity_check); returns problems found. */

@@ -41,7 +41,7 @@ export async function appendMessage(
   const early = blobs.joinsTransactions(raw.byteLength) ? undefined : await blobs.put(raw);
   await registerKeywords(core, box.id, opts.flags ?? []);
   const message = await core.store.transaction(async (tx) => {
-    const blob = early ?? (await blobs.put(raw));
+    const blob = early ?? (await tx.blobs.put(raw));
     await checkQuota(tx, box.addressId, blob.size);
     const m = await tx.mail.appendMessage({
       mailboxId: box.id,
@@ -75,7 +75,7 @@ export async function appendMessages(
   );
   const out = await core.store.transaction(async (tx) => {
     const blobs: Array<{ hash: string; size: number }> = [];
-    for (let i = 0; i < items.length; i++) blobs.push(early[i] ?? (await store.put(items[i]!.raw)));
+    for (let i = 0; i < items.length; i++) blobs.push(early[i] ?? (await tx.blobs.put(items[i]!.raw)));
     await checkQuota(tx, box.addressId, total);
     const rows: MessageRecord[] = [];
     for (let i = 0; i < items.length; i++) {

@@ -91,7 +91,7 @@ export async function enqueue(core: Core, input: EnqueueInput): Promise<string> 
   // A file body is fsynced before the transaction, a database body commits with the queue rows.
   const early = blobs.joinsTransactions(raw.byteLength) ? undefined : await blobs.put(raw);
   const rows = await core.store.transaction(async (tx) => {
-    const blob = early ?? (await blobs.put(raw));
+    const blob = early ?? (await tx.blobs.put(raw));
     const items: NewQueueItem[] = recipients.map((recipient, i) => ({
       envelopeId,
       sender: input.sender,

@@ -385,16 +385,32 @@ for (const kind of ENGINES) {
         );
         const m = msg({ 'Message-ID': '<retry@remote.test>', From: 'retry@remote.test' });
         const before = h.sent.length;
-        // The store fails temporarily: nothing is remembered, nothing is sent.
-        const blobs = core.store.blobs;
-        const put = blobs.put.bind(blobs);
-        blobs.put = () => Promise.reject(new Error('disk unavailable'));
+        // The store fails temporarily: nothing is remembered, nothing is sent. The body is written
+        // inside the delivery's transaction (a small one goes into the database), so that is where
+        // it fails.
+        const store = core.store;
+        const transaction = store.transaction.bind(store);
+        let failed = 0;
+        store.transaction = (fn, opts) =>
+          transaction((tx) => {
+            const blobs = new Proxy(tx.blobs, {
+              get: (o, k) =>
+                k === 'put'
+                  ? () => {
+                      failed++;
+                      return Promise.reject(new Error('disk unavailable'));
+                    }
+                  : Reflect.get(o, k),
+            });
+            return fn({ ...tx, blobs });
+          }, opts);
         let out: RecipientOutcome;
         try {
           out = await h.deliver('user@a.test', m, { from: 'retry@remote.test' });
         } finally {
-          blobs.put = put;
+          store.transaction = transaction;
         }
+        assert.equal(failed, 1, 'the body was written inside the transaction');
         assert.equal(out.status, 'failed');
         assert.equal(h.sent.length, before);
         // The sender's retry is a first delivery: stored in INBOX, answered once.

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../ports.js';
 import type { Exec } from './context.js';
+import { prepared } from './prepared.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 const LIST_PAGE = 1000;
@@ -18,6 +19,14 @@ export class BlobNotFoundError extends Error {
   }
 }
 
+// Once per stored message: compiled once.
+const insertBlob = prepared((db, hash: string, size: number, data: Buffer) =>
+  db
+    .insertInto('blobs')
+    .values({ hash, size, data })
+    .onConflict((oc) => oc.column('hash').doNothing()),
+);
+
 export class SqlBlobStore implements BlobStore {
   constructor(private readonly x: Exec) {}
 
@@ -29,12 +38,7 @@ export class SqlBlobStore implements BlobStore {
     const hash = createHash('sha256').update(data).digest('hex');
     const size = data.byteLength;
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    await this.x
-      .db()
-      .insertInto('blobs')
-      .values({ hash, size, data: bytes })
-      .onConflict((oc) => oc.column('hash').doNothing())
-      .execute();
+    await insertBlob.execute(this.x.engine, this.x.db(), hash, size, bytes);
     return { hash, size };
   }
 

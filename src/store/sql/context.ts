@@ -1,9 +1,13 @@
 // Transactions and the executor each statement runs on.
 //
-// A transaction is a Frame kept in AsyncLocalStorage, so a role-store call made anywhere inside
-// `store.transaction(fn)` — through `tx` or through the store's own roles — joins it instead of
-// waiting for SQLite's single connection (which the transaction holds) or taking a second pool
-// client on PostgreSQL. Nested `transaction` calls join the outer frame.
+// A transaction is a Frame handed explicitly to the roles bound to it (the `tx` of
+// `store.transaction(fn)`); the store's own top-level roles never join one. The frame used to follow
+// the async context (AsyncLocalStorage), but on Node 20 that installs promise hooks which ran for
+// every promise of the process, ~8% of the IMAP server's main-thread CPU. A top-level role call made
+// inside a transaction would therefore wait for SQLite's single connection that the transaction
+// holds (a deadlock), or take a second pool client on PostgreSQL: with MAILSTEAD_CHECK_TX=1 (the
+// test runner sets it) the frame is also tracked in AsyncLocalStorage, only to make such a call
+// throw at once.
 //
 // Change-feed rows are buffered in the frame and written just before commit, under the engine's
 // change-feed lock. Feed readers follow `id > lastSeen`; on PostgreSQL, ids are handed out when the
@@ -15,6 +19,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { ChangeKind, TransactionOptions } from '../ports.js';
 import type { SqlEngine } from './engine.js';
+import { prepared } from './prepared.js';
 import { chunks } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -55,25 +60,41 @@ export interface Exec {
 
 const FEED_INSERT_CHUNK = 1000;
 
-export class TransactionRunner {
-  readonly #als = new AsyncLocalStorage<Frame>();
+// Most write transactions record one feed row (an append, a flag change on one message).
+const insertOneChange = prepared(
+  (
+    db,
+    addressId: number,
+    mailboxId: number,
+    kind: string,
+    uid: number | null,
+    modseq: number | null,
+    at: number,
+  ) =>
+    db.insertInto('changes').values({ address_id: addressId, mailbox_id: mailboxId, kind, uid, modseq, at }),
+);
 
+/** Checking mode (tests): the frame of the async context, to catch top-level store calls inside it. */
+const checking: AsyncLocalStorage<Frame> | undefined =
+  process.env['MAILSTEAD_CHECK_TX'] === '1' ? new AsyncLocalStorage<Frame>() : undefined;
+
+/** In checking mode, throws when called from inside an open transaction's callback. */
+export function assertOutsideTransaction(what: string): void {
+  if (checking?.getStore()?.open === true)
+    throw new Error(`${what} called inside store.transaction(): use the transaction's roles (tx) instead`);
+}
+
+export class TransactionRunner {
   constructor(readonly engine: SqlEngine) {}
 
-  /** The open transaction of this async context; closed frames (work that outlived them) don't count. */
-  currentFrame(): Frame | undefined {
-    const frame = this.#als.getStore();
-    return frame?.open === true ? frame : undefined;
-  }
-
+  /** A new transaction; `fn` must reach the database only through roles bound to its frame. */
   async run<T>(fn: (frame: Frame) => Promise<T>, opts?: TransactionOptions): Promise<T> {
-    const outer = this.currentFrame();
-    if (outer !== undefined) return fn(outer);
+    assertOutsideTransaction('store.transaction');
     return this.engine.db.transaction().execute(async (trx) => {
       if (opts?.durable === false) await this.engine.relaxCommit(trx);
       const frame: Frame = { trx, open: true, pending: [] };
       try {
-        const result = await this.#als.run(frame, () => fn(frame));
+        const result = await (checking === undefined ? fn(frame) : checking.run(frame, () => fn(frame)));
         await this.flush(frame);
         return result;
       } finally {
@@ -86,6 +107,20 @@ export class TransactionRunner {
     if (frame.pending.length === 0) return;
     const rows = frame.pending.splice(0);
     await this.engine.lockChangeFeed(frame.trx);
+    if (rows.length === 1) {
+      const c = rows[0]!;
+      await insertOneChange.execute(
+        this.engine,
+        frame.trx,
+        c.addressId,
+        c.mailboxId,
+        c.kind,
+        c.uid,
+        c.modseq,
+        c.at,
+      );
+      return;
+    }
     for (const part of chunks(rows, FEED_INSERT_CHUNK)) {
       await frame.trx
         .insertInto('changes')
@@ -114,15 +149,18 @@ export class TransactionRunner {
     };
   }
 
-  /** Follows the async context: the store's top-level roles. */
-  ambient(): Exec {
+  /** Outside any transaction: the store's top-level roles (each statement, or `atomic`, on its own). */
+  topLevel(): Exec {
     return {
       engine: this.engine,
-      db: () => this.currentFrame()?.trx ?? this.engine.db,
+      db: () => {
+        assertOutsideTransaction('a store role');
+        return this.engine.db;
+      },
       atomic: (fn) => this.run((frame) => fn(this.scope(frame))),
       current: () => {
-        const frame = this.currentFrame();
-        return frame === undefined ? undefined : this.scope(frame);
+        assertOutsideTransaction('a store role');
+        return undefined;
       },
     };
   }

@@ -97,6 +97,21 @@ const aliasByLocalPart = prepared((db, serviceId: number, localPart: string) =>
     .where('service_id', '=', serviceId)
     .where('local_part', '=', localPart),
 );
+// Every stored or removed message moves the quota counter. Clamped at zero: a drifted counter must not
+// turn into "negative usage" that hides real usage.
+const addUsedBytes = prepared((db, id: number, delta: number) =>
+  db
+    .updateTable('addresses')
+    .set((eb) => ({
+      used_bytes: eb
+        .case()
+        .when(eb('used_bytes', '+', delta), '<', 0)
+        .then(0)
+        .else(eb('used_bytes', '+', delta))
+        .end(),
+    }))
+    .where('id', '=', id),
+);
 const targetsOf = prepared((db, addressId: number, kind: string) =>
   db
     .selectFrom('address_targets')
@@ -262,20 +277,7 @@ export class SqlDirectoryStore implements DirectoryStore {
   }
 
   async addUsedBytes(id: number, delta: number): Promise<void> {
-    // Clamped at zero: a drifted counter must not turn into "negative usage" that hides real usage.
-    await this.x
-      .db()
-      .updateTable('addresses')
-      .set((eb) => ({
-        used_bytes: eb
-          .case()
-          .when(eb('used_bytes', '+', delta), '<', 0)
-          .then(0)
-          .else(eb('used_bytes', '+', delta))
-          .end(),
-      }))
-      .where('id', '=', id)
-      .execute();
+    await addUsedBytes.execute(this.x.engine, this.x.db(), id, delta);
   }
 
   async deleteAddress(id: number): Promise<void> {

@@ -36,11 +36,16 @@ export function toStoreError(e: unknown): unknown {
  * mapping in one place instead of a try/catch in each of ~70 methods.
  */
 export function mappingStoreErrors<T extends object>(target: T): T {
+  // One wrapper per method, made on first use (a role method is looked up on every store call), and
+  // keyed by the function so that a method replaced on the object is wrapped anew.
+  const wrappers = new WeakMap<object, unknown>();
   return new Proxy(target, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop, obj);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => {
+      const known = wrappers.get(value);
+      if (known !== undefined) return known;
+      const wrapper = (...args: unknown[]): unknown => {
         try {
           const result: unknown = Reflect.apply(value, obj, args);
           return result instanceof Promise
@@ -52,6 +57,8 @@ export function mappingStoreErrors<T extends object>(target: T): T {
           throw toStoreError(err);
         }
       };
+      wrappers.set(value, wrapper);
+      return wrapper;
     },
   });
 }

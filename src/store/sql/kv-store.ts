@@ -19,6 +19,20 @@ const liveValue = prepared((db, ns: string, key: string, now: number) =>
     .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', now)])),
 );
 
+// Written at every login (bans), flag change with a new keyword and \Recent claim: compiled once too.
+const swapValue = prepared((db, ns: string, key: string, expected: string, value: string, now: number) =>
+  db
+    .updateTable('kv')
+    .set({ value })
+    .where('ns', '=', ns)
+    .where('key', '=', key)
+    .where('value', '=', expected)
+    .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', now)])),
+);
+const deleteKey = prepared((db, ns: string, key: string) =>
+  db.deleteFrom('kv').where('ns', '=', ns).where('key', '=', key),
+);
+
 export class SqlKvStore implements KvStore {
   constructor(private readonly x: Exec) {}
 
@@ -70,21 +84,12 @@ export class SqlKvStore implements KvStore {
     value: string,
   ): Promise<boolean> {
     if (expected === undefined) return this.setIfAbsent(ns, key, value);
-    const now = Date.now();
-    const r = await this.x
-      .db()
-      .updateTable('kv')
-      .set({ value })
-      .where('ns', '=', ns)
-      .where('key', '=', key)
-      .where('value', '=', expected)
-      .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', now)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    const r = await swapValue.execute(this.x.engine, this.x.db(), ns, key, expected, value, Date.now());
+    return Number(r.numAffectedRows) === 1;
   }
 
   async delete(ns: string, key: string): Promise<void> {
-    await this.x.db().deleteFrom('kv').where('ns', '=', ns).where('key', '=', key).execute();
+    await deleteKey.execute(this.x.engine, this.x.db(), ns, key);
   }
 
   async incr(ns: string, key: string, by: number, ttlMs?: number): Promise<number> {

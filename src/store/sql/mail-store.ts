@@ -131,6 +131,65 @@ const changesOfAddress = prepared((db, afterId: number, addressId: number, limit
     .orderBy('id')
     .limit(limit),
 );
+// Every write takes the mailbox row first (see the top of this file), and every append allocates.
+const mailboxForWrite = prepared((db, id: number) =>
+  db.selectFrom('mailboxes').selectAll().where('id', '=', id),
+);
+const mailboxForUpdate = prepared((db, id: number) =>
+  db.selectFrom('mailboxes').selectAll().where('id', '=', id).forUpdate(),
+);
+const allocateUids = prepared((db, mailboxId: number, count: number) =>
+  db
+    .updateTable('mailboxes')
+    .set((eb) => ({ uid_next: eb('uid_next', '+', count), highest_modseq: eb('highest_modseq', '+', 1) }))
+    .where('id', '=', mailboxId)
+    .returning(['address_id', 'uid_next', 'highest_modseq']),
+);
+const setHighestModseq = prepared((db, mailboxId: number, modseq: number) =>
+  db.updateTable('mailboxes').set({ highest_modseq: modseq }).where('id', '=', mailboxId),
+);
+const insertMessage = prepared(
+  (
+    db,
+    mailboxId: number,
+    uid: number,
+    modseq: number,
+    blobHash: string,
+    size: number,
+    internalDate: number,
+    flags: string,
+    seen: number,
+    savedAt: number,
+  ) =>
+    db
+      .insertInto('messages')
+      .values({
+        mailbox_id: mailboxId,
+        uid,
+        modseq,
+        blob_hash: blobHash,
+        size,
+        internal_date: internalDate,
+        flags,
+        seen,
+        saved_at: savedAt,
+      })
+      .returningAll(),
+);
+const setMessageFlags = prepared(
+  (db, mailboxId: number, uid: number, flags: string, seen: number, modseq: number) =>
+    db
+      .updateTable('messages')
+      .set({ flags, seen, modseq })
+      .where('mailbox_id', '=', mailboxId)
+      .where('uid', '=', uid),
+);
+const deleteMessage = prepared((db, mailboxId: number, uid: number) =>
+  db.deleteFrom('messages').where('mailbox_id', '=', mailboxId).where('uid', '=', uid),
+);
+const insertTombstone = prepared((db, mailboxId: number, uid: number, modseq: number) =>
+  db.insertInto('expunged').values({ mailbox_id: mailboxId, uid, modseq }),
+);
 const lastChange = prepared((db) => db.selectFrom('changes').select(sql<number | null>`max(id)`.as('id')));
 
 const toChange = (r: Selectable<ChangesTable>): ChangeRecord => ({
@@ -151,9 +210,9 @@ export class SqlMailStore implements MailStore {
     db: Kysely<Database>,
     id: number,
   ): Promise<Selectable<MailboxesTable> | undefined> {
-    let q = db.selectFrom('mailboxes').selectAll().where('id', '=', id);
-    if (!this.x.engine.capabilities.singleWriter) q = q.forUpdate();
-    return q.executeTakeFirst();
+    const q = this.x.engine.capabilities.singleWriter ? mailboxForWrite : mailboxForUpdate;
+    const [r] = (await q.execute(this.x.engine, db, id)).rows;
+    return r;
   }
 
   /** Reserves `count` UIDs and one new modseq; returns the first UID and the modseq. */
@@ -162,12 +221,7 @@ export class SqlMailStore implements MailStore {
     mailboxId: number,
     count: number,
   ): Promise<{ addressId: number; firstUid: number; modseq: number } | undefined> {
-    const r = await db
-      .updateTable('mailboxes')
-      .set((eb) => ({ uid_next: eb('uid_next', '+', count), highest_modseq: eb('highest_modseq', '+', 1) }))
-      .where('id', '=', mailboxId)
-      .returning(['address_id', 'uid_next', 'highest_modseq'])
-      .executeTakeFirst();
+    const [r] = (await allocateUids.execute(this.x.engine, db, mailboxId, count)).rows;
     return r && { addressId: r.address_id, firstUid: r.uid_next - count, modseq: r.highest_modseq };
   }
 
@@ -196,8 +250,19 @@ export class SqlMailStore implements MailStore {
     mailboxId: number,
     uids: readonly number[],
   ): Promise<Selectable<MessagesTable>[]> {
+    const wanted = [...new Set(uids)].sort((a, b) => a - b);
+    const lo = wanted[0];
+    const hi = wanted[wanted.length - 1];
+    if (lo === undefined || hi === undefined) return [];
+    // A dense set (a sequence range, one message) is read as its UID range, a query compiled once,
+    // and filtered here: the range holds at most twice the rows asked for. A sparse set goes by IN lists.
+    if (hi - lo < 2 * wanted.length && wanted.length <= ID_CHUNK) {
+      const take = new Set(wanted);
+      const { rows } = await messagesBetween.execute(this.x.engine, db, mailboxId, lo, hi);
+      return rows.filter((r) => take.has(r.uid));
+    }
     const rows: Selectable<MessagesTable>[] = [];
-    for (const part of chunks([...new Set(uids)], ID_CHUNK)) {
+    for (const part of chunks(wanted, ID_CHUNK)) {
       rows.push(
         ...(await db
           .selectFrom('messages')
@@ -312,21 +377,22 @@ export class SqlMailStore implements MailStore {
       if (slot === undefined) throw new Error(`mailbox ${m.mailboxId} does not exist`);
       const flags = uniqueFlags(m.flags);
       const now = Date.now();
-      const r = await tx.db
-        .insertInto('messages')
-        .values({
-          mailbox_id: m.mailboxId,
-          uid: slot.firstUid,
-          modseq: slot.modseq,
-          blob_hash: m.blobHash,
-          size: m.size,
-          internal_date: m.internalDate,
-          flags: JSON.stringify(flags),
-          seen: toInt(hasSeen(flags)),
-          saved_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const [r] = (
+        await insertMessage.execute(
+          this.x.engine,
+          tx.db,
+          m.mailboxId,
+          slot.firstUid,
+          slot.modseq,
+          m.blobHash,
+          m.size,
+          m.internalDate,
+          JSON.stringify(flags),
+          toInt(hasSeen(flags)),
+          now,
+        )
+      ).rows;
+      if (r === undefined) throw new Error('message insert returned no row');
       tx.recordChanges([this.change(slot.addressId, m.mailboxId, 'append', now, r.uid, r.modseq)]);
       return toMessage(r);
     });
@@ -394,11 +460,7 @@ export class SqlMailStore implements MailStore {
       if (changed.length === 0) return { updated: [], conflicts };
 
       const modseq = mbox.highest_modseq + 1;
-      await tx.db
-        .updateTable('mailboxes')
-        .set({ highest_modseq: modseq })
-        .where('id', '=', mailboxId)
-        .execute();
+      await setHighestModseq.execute(this.x.engine, tx.db, mailboxId, modseq);
       // A STORE usually gives many rows the same new list: one UPDATE per distinct list, not per row.
       const byList = new Map<string, number[]>();
       for (const c of changed) {
@@ -409,6 +471,10 @@ export class SqlMailStore implements MailStore {
       }
       for (const [text, group] of byList) {
         const seen = toInt(hasSeen(parseJsonStrings(text)));
+        if (group.length === 1) {
+          await setMessageFlags.execute(this.x.engine, tx.db, mailboxId, group[0]!, text, seen, modseq);
+          continue;
+        }
         for (const part of chunks(group, ID_CHUNK)) {
           await tx.db
             .updateTable('messages')
@@ -433,26 +499,29 @@ export class SqlMailStore implements MailStore {
       const rows = await this.messagesByUid(tx.db, mailboxId, uids);
       if (rows.length === 0) return [];
       const modseq = mbox.highest_modseq + 1;
-      await tx.db
-        .updateTable('mailboxes')
-        .set({ highest_modseq: modseq })
-        .where('id', '=', mailboxId)
-        .execute();
-      for (const part of chunks(
-        rows.map((r) => r.uid),
-        ID_CHUNK,
-      )) {
-        await tx.db
-          .deleteFrom('messages')
-          .where('mailbox_id', '=', mailboxId)
-          .where('uid', 'in', part)
-          .execute();
-      }
-      for (const part of chunks(rows, INSERT_CHUNK)) {
-        await tx.db
-          .insertInto('expunged')
-          .values(part.map((r) => ({ mailbox_id: mailboxId, uid: r.uid, modseq })))
-          .execute();
+      await setHighestModseq.execute(this.x.engine, tx.db, mailboxId, modseq);
+      // One message (the usual EXPUNGE) by statements compiled once; more by lists.
+      const only = rows.length === 1 ? rows[0]!.uid : undefined;
+      if (only !== undefined) {
+        await deleteMessage.execute(this.x.engine, tx.db, mailboxId, only);
+        await insertTombstone.execute(this.x.engine, tx.db, mailboxId, only, modseq);
+      } else {
+        for (const part of chunks(
+          rows.map((r) => r.uid),
+          ID_CHUNK,
+        )) {
+          await tx.db
+            .deleteFrom('messages')
+            .where('mailbox_id', '=', mailboxId)
+            .where('uid', 'in', part)
+            .execute();
+        }
+        for (const part of chunks(rows, INSERT_CHUNK)) {
+          await tx.db
+            .insertInto('expunged')
+            .values(part.map((r) => ({ mailbox_id: mailboxId, uid: r.uid, modseq })))
+            .execute();
+        }
       }
       const now = Date.now();
       tx.recordChanges(

@@ -4,7 +4,7 @@
 //
 // The query is compiled with a placeholder object for each argument; the compiled parameter list
 // then says which argument goes where (and keeps constants such as `seen = 0` or a LIMIT as they were).
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Exec } from './context.js';
 import type { SqlEngine } from './engine.js';
 import type { Database } from './schema.js';
@@ -21,6 +21,8 @@ interface Template {
 export interface Prepared<A extends readonly unknown[], R> {
   /** The rows of the query for these arguments, through the caller's transaction if it has one. */
   rows(x: Exec, ...args: A): Promise<R[]>;
+  /** The whole result (a write's affected-row count) on `db`: a transaction of `engine`, or its own. */
+  execute(engine: SqlEngine, db: Kysely<Database>, ...args: A): Promise<QueryResult<R>>;
 }
 
 /** `build` must give the same query shape for any argument values (no IN lists, no optional parts). */
@@ -42,17 +44,23 @@ export function prepared<A extends readonly unknown[], R>(
     }
     return t;
   };
+  const bind = (engine: SqlEngine, args: A): CompiledQuery<R> => {
+    const t = template(engine, args.length);
+    const parameters = t.slots.map((s) => (typeof s === 'number' ? args[s] : s.value));
+    return { ...(t.compiled as CompiledQuery<R>), parameters };
+  };
   return {
     async rows(x, ...args) {
-      const t = template(x.engine, args.length);
-      const parameters = t.slots.map((s) => (typeof s === 'number' ? args[s] : s.value));
-      const query: CompiledQuery<R> = { ...(t.compiled as CompiledQuery<R>), parameters };
+      const query = bind(x.engine, args);
       // Outside a transaction, an engine may answer a read at once when nothing holds its connection.
       if (x.current() === undefined) {
         const now = x.engine.readNow?.(query);
         if (now !== undefined) return now as R[];
       }
       return (await x.db().executeQuery(query)).rows;
+    },
+    execute(engine, db, ...args) {
+      return db.executeQuery(bind(engine, args));
     },
   };
 }

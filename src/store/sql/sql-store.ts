@@ -1,5 +1,5 @@
-// The Store over one SQL engine: role stores bound to the ambient transaction (or the engine), and
-// transaction(fn) handing the same roles bound to one transaction.
+// The Store over one SQL engine: role stores outside any transaction, and transaction(fn) handing the
+// same roles (and the blob store, whose database tier joins it) bound to one transaction.
 import type { BlobStore, Capabilities, Dialect, Store, StoreRoles, TransactionOptions } from '../ports.js';
 import type { Exec, Frame } from './context.js';
 import { TransactionRunner } from './context.js';
@@ -15,8 +15,9 @@ import { SqlSieveStore } from './sieve-store.js';
 import { SqlBlobStore } from './blob-store.js';
 import type { InlineBlobTier } from '../blob/tiered-blob-store.js';
 
-function makeRoles(x: Exec, mailLog: MailLogBuffer): StoreRoles {
+function makeRoles(x: Exec, mailLog: MailLogBuffer, blobs: BlobStore): StoreRoles {
   return Object.freeze({
+    blobs,
     directory: mappingStoreErrors(new SqlDirectoryStore(x)),
     mail: mappingStoreErrors(new SqlMailStore(x)),
     queue: mappingStoreErrors(new SqlQueueStore(x)),
@@ -37,13 +38,14 @@ export class SqlStore implements Store {
   readonly mailLog;
   readonly blobs: BlobStore;
   readonly #runner: TransactionRunner;
+  readonly #blobsFor: (x: Exec) => BlobStore;
   readonly #txRoles = new WeakMap<Frame, StoreRoles>();
   readonly #mailLogBuffer: MailLogBuffer;
   #closed = false;
 
   /**
-   * `blobs` is the blob store, or builds it from the database's own blob tier (which follows the
-   * ambient transaction like the other roles).
+   * `blobs` is the blob store, or builds it from the database's own blob tier (built again for each
+   * transaction, whose database tier then writes inside it).
    */
   constructor(
     private readonly engine: SqlEngine,
@@ -52,22 +54,24 @@ export class SqlStore implements Store {
     this.dialect = engine.dialect;
     this.capabilities = engine.capabilities;
     this.#runner = new TransactionRunner(engine);
-    const ambient = this.#runner.ambient();
-    this.#mailLogBuffer = new MailLogBuffer((events) => insertMailLog(ambient, events));
-    const roles = makeRoles(ambient, this.#mailLogBuffer);
+    const top = this.#runner.topLevel();
+    this.#mailLogBuffer = new MailLogBuffer((events) => insertMailLog(top, events));
+    this.#blobsFor = typeof blobs === 'function' ? (x) => blobs(new SqlBlobStore(x)) : () => blobs;
+    const roles = makeRoles(top, this.#mailLogBuffer, this.#blobsFor(top));
     this.directory = roles.directory;
     this.mail = roles.mail;
     this.queue = roles.queue;
     this.sieve = roles.sieve;
     this.kv = roles.kv;
     this.mailLog = roles.mailLog;
-    this.blobs = typeof blobs === 'function' ? blobs(new SqlBlobStore(ambient)) : blobs;
+    this.blobs = roles.blobs;
   }
 
   private rolesFor(frame: Frame): StoreRoles {
     let roles = this.#txRoles.get(frame);
     if (roles === undefined) {
-      roles = makeRoles(this.#runner.bound(frame), this.#mailLogBuffer);
+      const x = this.#runner.bound(frame);
+      roles = makeRoles(x, this.#mailLogBuffer, this.#blobsFor(x));
       this.#txRoles.set(frame, roles);
     }
     return roles;
