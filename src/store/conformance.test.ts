@@ -790,6 +790,17 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         assert.ok(flagChanges.every((c) => c.mailboxId === s.inbox.id && c.addressId === s.address.id));
       });
 
+      it('counts the messages from a UID on', async (store) => {
+        const s = await seed(store);
+        assert.equal(await store.mail.countFrom(s.inbox.id, 1), 0);
+        for (let i = 0; i < 5; i++) await append(store, s.inbox.id);
+        assert.equal(await store.mail.countFrom(s.inbox.id, 1), 5);
+        assert.equal(await store.mail.countFrom(s.inbox.id, 4), 2);
+        assert.equal(await store.mail.countFrom(s.inbox.id, 6), 0);
+        await store.mail.expunge(s.inbox.id, [4]);
+        assert.equal(await store.mail.countFrom(s.inbox.id, 4), 1);
+      });
+
       it('finds the first unseen UID, following flag changes and expunges', async (store) => {
         const s = await seed(store);
         assert.equal(await store.mail.firstUnseenUid(s.inbox.id), null);

@@ -48,14 +48,5 @@ function parseMarker(v: string | undefined): number | null {
 
 /** Messages nobody has claimed yet (STATUS RECENT). */
 export async function countUnclaimed(core: Core, mailboxId: number): Promise<number> {
-  const marker = await recentMarker(core, mailboxId);
-  let n = 0;
-  let from = marker + 1;
-  for (;;) {
-    const rows = await core.store.mail.listMessages(mailboxId, { fromUid: from, limit: 1000 });
-    n += rows.length;
-    const last = rows[rows.length - 1];
-    if (rows.length < 1000 || !last) return n;
-    from = last.uid + 1;
-  }
+  return core.store.mail.countFrom(mailboxId, (await recentMarker(core, mailboxId)) + 1);
 }

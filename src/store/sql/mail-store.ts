@@ -112,6 +112,13 @@ const countsOf = prepared((db, mailboxId: number) =>
     ])
     .where('mailbox_id', '=', mailboxId),
 );
+const countFromUid = prepared((db, mailboxId: number, fromUid: number) =>
+  db
+    .selectFrom('messages')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('mailbox_id', '=', mailboxId)
+    .where('uid', '>=', fromUid),
+);
 // Walks the (mailbox_id, uid) index in UID order and stops at the first unseen row.
 const firstUnseen = prepared((db, mailboxId: number) =>
   db
@@ -429,6 +436,11 @@ export class SqlMailStore implements MailStore {
     const [r] = await countsOf.rows(this.x, mailboxId);
     const messages = Number(r?.messages ?? 0);
     return { messages, unseen: messages - Number(r?.seen ?? 0), size: Number(r?.size ?? 0) };
+  }
+
+  async countFrom(mailboxId: number, fromUid: number): Promise<number> {
+    const [r] = await countFromUid.rows(this.x, mailboxId, fromUid);
+    return Number(r?.n ?? 0);
   }
 
   async firstUnseenUid(mailboxId: number): Promise<number | null> {
