@@ -790,6 +790,26 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         assert.ok(flagChanges.every((c) => c.mailboxId === s.inbox.id && c.addressId === s.address.id));
       });
 
+      it('finds the messages carrying a flag, spelled exactly', async (store) => {
+        const s = await seed(store);
+        await append(store, s.inbox.id, ['\\Deleted']);
+        await append(store, s.inbox.id, ['\\Seen']);
+        await append(store, s.inbox.id, ['\\deleted']);
+        await append(store, s.inbox.id, ['x\\Deleted', 'a_b', '100%']);
+        await append(store, s.inbox.id, ['\\Seen', '\\Deleted']);
+        await append(store, s.inbox.id, ['a!b']);
+        const uids = async (flag: string) =>
+          (await store.mail.messagesWithFlag(s.inbox.id, flag)).map((m) => m.uid);
+        assert.deepEqual(await uids('\\Deleted'), [1, 5]);
+        assert.deepEqual(await uids('a_b'), [4]);
+        assert.deepEqual(await uids('axb'), []);
+        assert.deepEqual(await uids('100%'), [4]);
+        assert.deepEqual(await uids('a!b'), [6]);
+        assert.deepEqual(await uids('\\Flagged'), []);
+        const [m] = await store.mail.messagesWithFlag(s.inbox.id, 'a_b');
+        assert.deepEqual(m?.flags, ['x\\Deleted', 'a_b', '100%']);
+      });
+
       it('counts the messages from a UID on', async (store) => {
         const s = await seed(store);
         assert.equal(await store.mail.countFrom(s.inbox.id, 1), 0);

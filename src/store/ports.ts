@@ -233,6 +233,8 @@ export interface MailStore {
   /** All UIDs in ascending order, cheaply (no flags, no sizes): for sequence-number maps. */
   listUids(mailboxId: number): Promise<number[]>;
   counts(mailboxId: number): Promise<MailboxCounts>;
+  /** Messages carrying `flag` (exactly as spelled), in UID order: EXPUNGE's \Deleted without reading every row. */
+  messagesWithFlag(mailboxId: number, flag: string): Promise<MessageRecord[]>;
   /** How many messages have uid >= fromUid (STATUS RECENT counts those above the \Recent marker). */
   countFrom(mailboxId: number, fromUid: number): Promise<number>;
   /** The lowest UID without \Seen, or null when every message is seen (IMAP's [UNSEEN n] without a scan). */

@@ -201,7 +201,7 @@ export async function deletedUids(
       if (m.flags.includes('\\Deleted')) out.push(m.uid);
     return out;
   }
-  for await (const m of iterateMessages(core, box.id)) if (m.flags.includes('\\Deleted')) out.push(m.uid);
+  for (const m of await core.store.mail.messagesWithFlag(box.id, '\\Deleted')) out.push(m.uid);
   return out;
 }
 

@@ -119,6 +119,17 @@ const countFromUid = prepared((db, mailboxId: number, fromUid: number) =>
     .where('mailbox_id', '=', mailboxId)
     .where('uid', '>=', fromUid),
 );
+// `flags` is the JSON text of the list, so a row holding the flag contains its JSON spelling; the
+// database's lower() on both sides keeps that a substring (LIKE is case-insensitive on SQLite only).
+// Rows that only match here (another case, inside a longer keyword) are dropped by the caller.
+const flagLike = prepared((db, mailboxId: number, pattern: string) =>
+  db
+    .selectFrom('messages')
+    .selectAll()
+    .where('mailbox_id', '=', mailboxId)
+    .where(sql<boolean>`lower(flags) like lower(${pattern}) escape '!'`)
+    .orderBy('uid'),
+);
 // Walks the (mailbox_id, uid) index in UID order and stops at the first unseen row.
 const firstUnseen = prepared((db, mailboxId: number) =>
   db
@@ -436,6 +447,16 @@ export class SqlMailStore implements MailStore {
     const [r] = await countsOf.rows(this.x, mailboxId);
     const messages = Number(r?.messages ?? 0);
     return { messages, unseen: messages - Number(r?.seen ?? 0), size: Number(r?.size ?? 0) };
+  }
+
+  async messagesWithFlag(mailboxId: number, flag: string): Promise<MessageRecord[]> {
+    const pattern = `%${JSON.stringify(flag).replace(/[!%_]/g, '!$&')}%`;
+    const out: MessageRecord[] = [];
+    for (const r of await flagLike.rows(this.x, mailboxId, pattern)) {
+      const m = toMessage(r);
+      if (m.flags.includes(flag)) out.push(m);
+    }
+    return out;
   }
 
   async countFrom(mailboxId: number, fromUid: number): Promise<number> {
