@@ -27,7 +27,10 @@ export async function recordAuthFailure(core: Core, f: AuthFailure): Promise<voi
 }
 
 export async function recordAuthSuccess(core: Core, ip: string): Promise<void> {
-  await core.store.kv.delete(NS_FAIL, ip);
+  // Nearly every login finds no counter: a read (answered at once on SQLite) instead of a write that
+  // waits its turn for the connection. A failure counted between the two is kept, as if it came later.
+  if ((await core.store.kv.get(NS_FAIL, ip, core.now())) !== undefined)
+    await core.store.kv.delete(NS_FAIL, ip);
 }
 
 export async function isBanned(core: Core, ip: string): Promise<boolean> {
