@@ -11,6 +11,7 @@ export default tseslint.config(
       'bench/**',
       'scripts/**',
       'bin/**',
+      'native/**',
       '*.js',
       '*.cjs',
       '*.mjs',

@@ -17,9 +17,10 @@
 // "max-semi-space-size=16" or "import=/path/probe.mjs"; environment variables (GLIBC_TUNABLES=...) are
 // passed on to the server as they are set for this script.
 // --hold SECONDS: keep the sessions open that long after the figures (to look at /proc/PID/smaps).
+// --tls-engine native|node|auto: the server's `tls.engine` (default: its own default, "auto").
 //
 //   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--plain] [--heap [--keep-snapshot]]
-//       [--node-args "..."] [--hold S] [--record]
+//       [--node-args "..."] [--hold S] [--tls-engine E] [--record]
 import { randomBytes, scryptSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -105,6 +106,7 @@ export async function run(argv) {
     nodeArgs: [...(heap ? ['--heapsnapshot-signal=SIGUSR2'] : []), ...(args['node-args'] ? String(args['node-args']).split(' ').map((a) => `--${a}`) : [])],
     connectionsPerIp: total + 100,
     connectionsPerUser: total + 100,
+    ...(args['tls-engine'] ? { tlsEngine: String(args['tls-engine']) } : {}),
   });
   await srv.start();
   const clients = [];
@@ -152,7 +154,7 @@ export async function run(argv) {
     const mem = smaps(srv.proc.pid);
     const perConn = ((loaded - base) * 1024) / Math.max(1, clients.length);
     const lines = [
-      `${clients.length} ${plain ? 'plain IMAP sessions, not logged in' : `IMAPS sessions logged in${select ? ' with INBOX selected' : ''}`}, idle (${users} users; ${failed} failed; opened in ${fmt(openSecs)} s).`,
+      `${clients.length} ${plain ? 'plain IMAP sessions, not logged in' : `IMAPS sessions logged in${select ? ' with INBOX selected' : ''}`}, idle (${users} users; ${failed} failed; opened in ${fmt(openSecs)} s; tls.engine ${args['tls-engine'] ?? 'default (auto)'}).`,
       '',
       '| server RSS | MB |',
       '| --- | --- |',

@@ -25,6 +25,9 @@ export function snapshotBuild() {
     cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
     cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    // The native TLS front, if built (tls.engine "auto"/"native" load it relative to dist/).
+    const addon = join(ROOT, 'native', 'tls-front', 'build', 'Release', 'tls_front.node');
+    if (existsSync(addon)) cpSync(addon, join(dir, 'native', 'tls-front', 'build', 'Release', 'tls_front.node'));
     if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     const r = spawnSync(process.execPath, [join(dir, 'bin', 'mailstead'), 'admin', '--help'], { encoding: 'utf8' });
     if (!/SyntaxError|ERR_MODULE_NOT_FOUND|not built/.test(r.stderr + r.stdout)) break;
@@ -112,6 +115,7 @@ export async function mailstead(opts = {}) {
       `[store]`,
       `kind = "${opts.store ?? 'sqlite'}"`,
       ...(opts.store === 'postgres' ? [`url = "${PG_URL}"`, `schema = "${schema}"`] : []),
+      ...(opts.tlsEngine ? [`[tls]`, `engine = "${opts.tlsEngine}"`] : []),
       `[log]`,
       `level = "${opts.logLevel ?? 'warn'}"`,
       `[limits]`,

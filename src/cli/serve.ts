@@ -7,6 +7,7 @@ import { createLogger } from '../server/logger.js';
 import { lockDataDir } from '../server/lock.js';
 import { loadTls } from '../server/tls.js';
 import { startListeners, type ListenerSpec } from '../server/listener.js';
+import { openTlsFront, type TlsFront } from '../server/tls-native.js';
 import { createHttpService } from '../http/server.js';
 import type { Core } from '../core/context.js';
 import { openCore } from './compose.js';
@@ -48,6 +49,7 @@ async function serveProcess(config: Config): Promise<number> {
   // A cluster's primary holds the lock for its workers.
   const unlock = worker ? () => undefined : lockDataDir(config.data_dir);
   let core: Core | undefined;
+  let front: TlsFront | null = null;
   try {
     core = await openCore(config, log, { server: true, ...(worker ? { events: relayedEvents() } : {}) });
     const tls = await loadTls({
@@ -71,12 +73,17 @@ async function serveProcess(config: Config): Promise<number> {
       }
       specs.push({ name: s.key, port, tls: s.tls, handler });
     }
+    const handshakeTimeoutMs = config.tls.handshake_timeout * 1000;
+    if (specs.some((s) => s.tls === 'implicit'))
+      front = openTlsFront(config.tls.engine, tls, handshakeTimeoutMs, log);
     const listeners = await startListeners(specs, {
       bind: config.listen.bind,
       tls: () => tls.context,
       log,
       maxConnectionsPerIp: config.limits.connections_per_ip,
       proxyProtocol: config.listen.proxy_protocol,
+      tlsFront: front,
+      handshakeTimeoutMs,
     });
 
     let maintenance: NodeJS.Timeout | undefined;
@@ -112,6 +119,8 @@ async function serveProcess(config: Config): Promise<number> {
     await Promise.all([listeners.close(10_000), protocols.close()]);
     return 0;
   } finally {
+    // After the listeners' drain: the sessions left have been destroyed, handshakes are cut here.
+    front?.close();
     await core?.store.close();
     unlock();
   }

@@ -48,6 +48,14 @@ const tlsSchema = z
     /** PEM files; when both are empty a self-signed certificate is generated under data_dir/tls. */
     cert: z.string().default(''),
     key: z.string().default(''),
+    /**
+     * Who does implicit TLS (imaps, pop3s, submissions): "native" is the addon in native/tls-front
+     * (OpenSSL in one native thread; ~9 kB per idle connection instead of ~26 kB), "node" is Node's
+     * TLSSocket, "auto" the native one when it was built at install time, else Node's.
+     */
+    engine: z.enum(['auto', 'native', 'node']).default('auto'),
+    /** Seconds a client has to finish its TLS handshake (0: no limit). */
+    handshake_timeout: z.number().int().min(0).max(3600).default(30),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './logger.js';
+import type { TlsFront } from './tls-native.js';
 
 export type TlsMode = 'implicit' | 'starttls' | 'none';
 
@@ -42,6 +43,10 @@ export interface ListenerOptions {
   log: Logger;
   maxConnectionsPerIp: number;
   proxyProtocol: boolean;
+  /** Implicit TLS done natively (`tls.engine = "native"`); absent: Node's TLSSocket. */
+  tlsFront?: TlsFront | null;
+  /** A client that has not finished its TLS handshake by then is dropped (0: no limit; default 30 s). */
+  handshakeTimeoutMs?: number;
 }
 
 export interface RunningListeners {
@@ -76,10 +81,17 @@ function onHandshakeSecure(this: TLSSocket): void {
 function onHandshakeFail(this: TLSSocket): void {
   handshakeDone(this, false);
 }
-/** Resolves true once the server-side handshake is done, false if it failed or the socket closed. */
-function handshake(tls: TLSSocket): Promise<boolean> {
+/**
+ * Resolves true once the server-side handshake is done, false if it failed, the socket closed, or
+ * `timeoutMs` passed first (a client that never finishes must not hold its slot forever).
+ */
+function handshake(tls: TLSSocket, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    handshakes.set(tls, resolve);
+    const timer = timeoutMs > 0 ? setTimeout(() => tls.destroy(), timeoutMs) : null;
+    handshakes.set(tls, (ok) => {
+      if (timer) clearTimeout(timer);
+      resolve(ok);
+    });
     tls.on('secure', onHandshakeSecure);
     tls.on('error', onHandshakeFail);
     tls.on('close', onHandshakeFail);
@@ -100,6 +112,7 @@ class ConnectionImpl implements Connection {
     readonly localPort: number,
     mode: TlsMode,
     private readonly ctx: () => SecureContext,
+    private readonly handshakeTimeoutMs: number,
     readonly log: Logger,
   ) {
     this.socket = socket;
@@ -119,7 +132,7 @@ class ConnectionImpl implements Connection {
     plain.removeAllListeners('data');
     plain.pause();
     const tls = new TLSSocket(plain, { isServer: true, secureContext: this.ctx() });
-    if (!(await handshake(tls))) throw new Error('TLS handshake failed');
+    if (!(await handshake(tls, this.handshakeTimeoutMs))) throw new Error('TLS handshake failed');
     this.socket = tls;
     this.secure = true;
   }
@@ -145,6 +158,8 @@ class ConnectionImpl implements Connection {
 function readProxyHeader(socket: Socket): Promise<{ address: string; port: number } | null> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
+    // A listener created with pauseOnConnect (the native TLS front) does not read until asked.
+    socket.resume();
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       const end = buf.indexOf('\r\n');
@@ -178,10 +193,15 @@ export async function startListeners(
   opts: ListenerOptions,
 ): Promise<RunningListeners> {
   const servers: Server[] = [];
-  /** Open connections by their raw socket ('close' of the raw socket ends them: one shared listener). */
+  /**
+   * Open connections by the socket whose 'close' ends them (one shared listener): the accepted TCP
+   * socket, or with the native TLS front the plaintext socket that replaced it.
+   */
   const live = new Map<Socket, ConnectionImpl>();
   const perIp = new Map<string, number>();
   const ports: Record<string, number> = {};
+  const front = opts.tlsFront ?? null;
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 30_000;
 
   const accept = async (spec: ListenerSpec, raw: Socket) => {
     raw.setNoDelay(true);
@@ -197,15 +217,32 @@ export async function startListeners(
     const count = (perIp.get(address) ?? 0) + 1;
     if (count > opts.maxConnectionsPerIp) {
       opts.log.warn({ service: spec.name, ip: address }, 'too many connections from this address');
+      raw.resume(); // paused since accept on a native-TLS listener: read on to see the client's FIN
       raw.end(tooManyMessage(spec.name));
       return;
     }
     perIp.set(address, count);
     let socket: Socket = raw;
-    if (spec.tls === 'implicit') {
+    if (spec.tls === 'implicit' && front && raw.readableLength === 0) {
+      // Bytes libuv already read (after a PROXY header) are not in the kernel any more for the
+      // native side to see: such a connection takes Node's TLS below.
+      let plain: Socket | null = null;
+      try {
+        plain = await front.adopt(raw);
+      } catch (e) {
+        opts.log.error({ err: e, service: spec.name }, 'native TLS front refused the connection');
+        raw.destroy();
+      }
+      if (!plain) {
+        release(address);
+        return;
+      }
+      plain.on('error', ignore);
+      socket = plain;
+    } else if (spec.tls === 'implicit') {
       // TLSSocket always listens to its own 'error' (so an error never throws); 'close' follows it.
       const tls = new TLSSocket(raw, { isServer: true, secureContext: opts.tls() });
-      const ok = await handshake(tls);
+      const ok = await handshake(tls, handshakeTimeoutMs);
       if (!ok) {
         release(address);
         raw.destroy();
@@ -221,15 +258,18 @@ export async function startListeners(
       ports[spec.name] ?? spec.port,
       spec.tls,
       opts.tls,
+      handshakeTimeoutMs,
       opts.log,
     );
-    live.set(raw, conn);
-    raw.on('close', onRawClose);
+    // With the native front the accepted socket is gone: the session ends with the plaintext one.
+    const ender = socket === raw || socket instanceof TLSSocket ? raw : socket;
+    live.set(ender, conn);
+    ender.on('close', onRawClose);
     try {
       spec.handler(conn);
     } catch (e) {
       opts.log.error({ err: e, service: spec.name }, 'session crashed at start');
-      raw.destroy();
+      ender.destroy();
     }
   };
 
@@ -248,7 +288,10 @@ export async function startListeners(
   try {
     for (const spec of specs) {
       if (!spec.port && spec.port !== 0) continue;
-      const server = createServer({ pauseOnConnect: false }, (s) => {
+      // The native front must get sockets libuv never read from: their first bytes (ClientHello)
+      // have to be in the kernel's buffer when the descriptor is handed over.
+      const pauseOnConnect = spec.tls === 'implicit' && front !== null;
+      const server = createServer({ pauseOnConnect }, (s) => {
         accept(spec, s).catch((e: unknown) => {
           opts.log.error({ err: e, service: spec.name }, 'accept failed');
           s.destroy();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PG_URL } from './core.js';
+import { testTlsEngine } from './tls-front.js';
 
 export const ROOT = new URL('../../../', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'mailstead');
@@ -80,6 +81,10 @@ export interface ServerOptions {
   extra?: string;
   top?: string;
   services?: ServiceName[];
+  /** `tls.engine`; default MAILSTEAD_TEST_TLS_ENGINE, else "auto" (as a user's config). */
+  tlsEngine?: 'auto' | 'native' | 'node';
+  /** `tls.handshake_timeout` in seconds. */
+  handshakeTimeout?: number;
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
@@ -100,6 +105,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       `[store]`,
       `kind = "${opts.store ?? 'sqlite'}"`,
       ...(opts.store === 'postgres' ? [`url = "${PG_URL}"`, `schema = "${schema}"`] : []),
+      `[tls]`,
+      `engine = "${opts.tlsEngine ?? testTlsEngine()}"`,
+      ...(opts.handshakeTimeout !== undefined ? [`handshake_timeout = ${opts.handshakeTimeout}`] : []),
       `[log]`,
       `level = "warn"`,
       opts.extra ?? '',

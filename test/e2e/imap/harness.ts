@@ -5,6 +5,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { makeCore, type TestCore } from '../../kit/core.js';
 import { loadTls } from '../../../src/server/tls.js';
 import { startListeners, type RunningListeners } from '../../../src/server/listener.js';
+import { testTlsFront } from '../../kit/tls-front.js';
 import { silentLogger } from '../../../src/server/logger.js';
 import { addAddress, addDomain } from '../../../src/core/directory/admin.js';
 import { createImapHandler, type ImapHandler, type ImapOptions } from '../../../src/imap/server.js';
@@ -35,6 +36,7 @@ export async function startImap(opts: Partial<ImapOptions> = {}, quotaBytes?: nu
       log: silentLogger(),
       maxConnectionsPerIp: 100,
       proxyProtocol: false,
+      tlsFront: testTlsFront(tls),
     },
   );
   await addDomain(tc.core, 'example.test');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { makeCore, type TestCore } from '../../kit/core.js';
 import { loadTls } from '../../../src/server/tls.js';
 import { startListeners, type RunningListeners } from '../../../src/server/listener.js';
+import { testTlsFront } from '../../kit/tls-front.js';
 import { silentLogger } from '../../../src/server/logger.js';
 import { addAddress, addDomain } from '../../../src/core/directory/admin.js';
 import { getFolder } from '../../../src/core/mailbox/folders.js';
@@ -29,6 +30,7 @@ before(async () => {
       log: silentLogger(),
       maxConnectionsPerIp: 10,
       proxyProtocol: false,
+      tlsFront: testTlsFront(tls),
     },
   );
   await addDomain(tc.core, 'example.test');

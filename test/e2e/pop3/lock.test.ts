@@ -9,6 +9,7 @@ import { createCoreEvents, type Core } from '../../../src/core/context.js';
 import type { Store } from '../../../src/store/ports.js';
 import { loadTls } from '../../../src/server/tls.js';
 import { startListeners, type RunningListeners } from '../../../src/server/listener.js';
+import { testTlsFront } from '../../kit/tls-front.js';
 import { silentLogger } from '../../../src/server/logger.js';
 import { addAddress, addDomain } from '../../../src/core/directory/admin.js';
 import { createPop3Handler } from '../../../src/pop3/server.js';
@@ -29,6 +30,7 @@ async function serve(core: Core): Promise<number> {
       log: silentLogger(),
       maxConnectionsPerIp: 10,
       proxyProtocol: false,
+      tlsFront: testTlsFront(tls),
     },
   );
   running.push(l);
