@@ -18,9 +18,12 @@
 // passed on to the server as they are set for this script.
 // --hold SECONDS: keep the sessions open that long after the figures (to look at /proc/PID/smaps).
 // --tls-engine native|node|auto: the server's `tls.engine` (default: its own default, "auto").
+// --nofile N: the server's descriptor limit (via prlimit, as root). The native TLS front holds three
+// descriptors per session (the TCP socket and both ends of its socketpair), so 10,000 sessions need
+// more than a 20,000 limit.
 //
 //   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--plain] [--heap [--keep-snapshot]]
-//       [--node-args "..."] [--hold S] [--tls-engine E] [--record]
+//       [--node-args "..."] [--hold S] [--tls-engine E] [--nofile N] [--record]
 import { randomBytes, scryptSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -107,6 +110,7 @@ export async function run(argv) {
     connectionsPerIp: total + 100,
     connectionsPerUser: total + 100,
     ...(args['tls-engine'] ? { tlsEngine: String(args['tls-engine']) } : {}),
+    ...(args.nofile ? { nofile: Number(args.nofile) } : {}),
   });
   await srv.start();
   const clients = [];
@@ -154,7 +158,7 @@ export async function run(argv) {
     const mem = smaps(srv.proc.pid);
     const perConn = ((loaded - base) * 1024) / Math.max(1, clients.length);
     const lines = [
-      `${clients.length} ${plain ? 'plain IMAP sessions, not logged in' : `IMAPS sessions logged in${select ? ' with INBOX selected' : ''}`}, idle (${users} users; ${failed} failed; opened in ${fmt(openSecs)} s; tls.engine ${args['tls-engine'] ?? 'default (auto)'}).`,
+      `${clients.length} ${plain ? 'plain IMAP sessions, not logged in' : `IMAPS sessions logged in${select ? ' with INBOX selected' : ''}`}, idle (${users} users; ${failed} failed; opened in ${fmt(openSecs)} s; tls.engine ${args['tls-engine'] ?? 'default (auto)'}${args.nofile ? `; descriptor limit ${args.nofile}` : ''}).`,
       '',
       '| server RSS | MB |',
       '| --- | --- |',

@@ -15,7 +15,7 @@
 //
 //   node bench/imap-stress.mjs [--clients 10] [--secs 15] [--rounds 2] [--users 10] [--cheap-hashes]
 //       [--imaptest PATH] [--mbox PATH] [--cpu-prof] [--prof-dir DIR] [--record] [--workers N]
-//       [--dovecot-default]
+//       [--dovecot-default] [--tls-engine native|node|auto]
 // Dovecot runs with its imap processes kept and reused (service_count = 0, process_min_avail = the
 // number of clients), its documented tuning for busy servers and the stronger reference;
 // --dovecot-default leaves its one-process-per-session default.
@@ -119,6 +119,7 @@ export async function run(argv) {
     services: ['imaps'],
     workers,
     nodeArgs: a['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    ...(a['tls-engine'] ? { tlsEngine: String(a['tls-engine']) } : {}),
   });
   await srv.start();
   const names = Array.from({ length: users }, (_, i) => `user${i + 1}`);
@@ -171,7 +172,7 @@ export async function run(argv) {
       `| ${NAMES[k] ?? k} | ${fmt(rate('mailstead', k))} | ${fmt(rate('dovecot', k))} | ${fmt(rate('mailstead', k) / rate('dovecot', k), 2)} | ${fmt(ms('mailstead', i))} / ${fmt(ms('dovecot', i))} |`,
   );
   const lines = [
-    `\`node bench/imap-stress.mjs --clients ${clients} --secs ${secs} --rounds ${rounds} --users ${users}${cheap ? ' --cheap-hashes' : ''}${workers > 1 ? ` --workers ${workers}` : ''}\`: ` +
+    `\`node bench/imap-stress.mjs --clients ${clients} --secs ${secs} --rounds ${rounds} --users ${users}${cheap ? ' --cheap-hashes' : ''}${workers > 1 ? ` --workers ${workers}` : ''}${a['tls-engine'] ? ` --tls-engine ${a['tls-engine']}` : ''}\`: ` +
       `imaptest stress (\`clients=${clients} secs=${secs} users=${users}\`, mbox \`${mbox}\`, seeds 1..${rounds}) against Mailstead (SQLite${workers > 1 ? `, ${workers} worker processes` : ''}, ` +
       `${cheap ? 'scrypt N=2^10' : 'scrypt N=2^15'} hashes) and Dovecot (maildir, passwd-file, ${cheap ? '{PLAIN}' : 'ARGON2ID'}, ${reuse ? `imap processes reused, process_min_avail=${reuse}` : 'one imap process per session (default)'}), both IMAPS on loopback; ` +
       `${rounds} alternating rounds of ${secs} s each per server. imaptest binary: \`${bin}\` (private build, not in the repository).`,

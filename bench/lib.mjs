@@ -140,7 +140,10 @@ export async function mailstead(opts = {}) {
       return r.stdout;
     },
     async start() {
-      const p = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, 'serve', '--config', config], {
+      const argv = [process.execPath, ...(opts.nodeArgs ?? []), opts.bin ?? BIN, 'serve', '--config', config];
+      // prlimit execs the server in place (same pid) with the descriptor limit raised (root only).
+      if (opts.nofile) argv.unshift('prlimit', `--nofile=${opts.nofile}:${opts.nofile}`);
+      const p = spawn(argv[0], argv.slice(1), {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

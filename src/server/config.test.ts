@@ -49,6 +49,13 @@ test('wrong types are refused with the key name', () => {
   assert.throws(() => parseConfig('[listen]\nsmtp = 70000\n', '/'), /listen\.smtp/);
   assert.throws(() => parseConfig('[store]\nkind = "mysql"\n', '/'), /store\.kind/);
   assert.throws(() => parseConfig('hostname = 5\n', '/'), /hostname/);
+  assert.throws(() => parseConfig('[tls]\nengine = "openssl"\n', '/'), /tls\.engine/);
+  assert.throws(() => parseConfig('[tls]\nhandshake_timeout = -1\n', '/'), /tls\.handshake_timeout/);
+});
+
+test('tls.engine is "auto" unless set', () => {
+  assert.equal(parseConfig('', '/').tls.engine, 'auto');
+  assert.equal(parseConfig('[tls]\nengine = "node"\n', '/').tls.engine, 'node');
 });
 
 test('invalid TOML and incomplete settings are refused', () => {

@@ -202,6 +202,7 @@ export async function startListeners(
   const ports: Record<string, number> = {};
   const front = opts.tlsFront ?? null;
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 30_000;
+  let lastRefusalLog = 0;
 
   const accept = async (spec: ListenerSpec, raw: Socket) => {
     raw.setNoDelay(true);
@@ -230,7 +231,15 @@ export async function startListeners(
       try {
         plain = await front.adopt(raw);
       } catch (e) {
-        opts.log.error({ err: e, service: spec.name }, 'native TLS front refused the connection');
+        // Out of descriptors, typically: once per burst in the log, not once per connection.
+        const now = Date.now();
+        if (now - lastRefusalLog > 10_000) {
+          lastRefusalLog = now;
+          opts.log.error(
+            { err: e, service: spec.name },
+            'native TLS front refused a connection (more may follow)',
+          );
+        }
         raw.destroy();
       }
       if (!plain) {

@@ -3,7 +3,7 @@
 // kept 10,000 idle IMAPS sessions above 300 MB. The listener still accepts TCP; the accepted
 // descriptor is handed over, and the protocol gets a plain socket (one end of a socketpair) carrying
 // the plaintext.
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { DEFAULT_CIPHERS } from 'node:tls';
@@ -146,5 +146,22 @@ export function openTlsFront(
   }
   const front = startTlsFront(addon, { ...material, handshakeTimeoutMs });
   log.info({ engine: 'native' }, 'TLS engine: native (implicit TLS in a native OpenSSL thread)');
+  const limit = openFilesLimit();
+  if (limit !== null && limit < 3 * 10_000)
+    log.info(
+      { openFilesLimit: limit, sessions: Math.floor(limit / 3) },
+      'native TLS sessions take 3 descriptors each (TCP socket + socketpair): the open-files limit allows ' +
+        'about `sessions` of them; raise it (systemd LimitNOFILE) for more',
+    );
   return front;
+}
+
+/** The process's soft RLIMIT_NOFILE (Node raises it to the hard limit at start), null if unknown. */
+function openFilesLimit(): number | null {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
