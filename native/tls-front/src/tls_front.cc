@@ -236,15 +236,23 @@ void endToPair(Conn* c) {
   if (c->pair >= 0) shutdown(c->pair, SHUT_WR);
 }
 
+/**
+ * JS closed its end while the client was still sending: what the client sends now has nobody to go
+ * to, but what JS wrote last (a BYE) is still to be read from the pair and sent, so the connection
+ * is not cut here; pumpOut finds the pair's EOF and closes it after the flush.
+ */
+bool jsGone(Conn* c) {
+  c->toPair.clear();
+  c->tcpEof = true;
+  return true;
+}
+
 /** Client -> JS. Returns false if the connection was killed. */
 bool pumpIn(Conn* c) {
   if (c->pair < 0) return true;
   if (c->toPair.len) {
     ssize_t w = toPairWrite(c, c->toPair.data + c->toPair.off, c->toPair.len);
-    if (w < 0) {
-      kill(c, "pair closed");
-      return false;
-    }
+    if (w < 0) return jsGone(c);
     c->toPair.consume(size_t(w));
     if (c->toPair.len) return true;
   }
@@ -256,10 +264,7 @@ bool pumpIn(Conn* c) {
     int n = SSL_read(c->ssl, g_scratch, int(kScratch));
     if (n > 0) {
       ssize_t w = toPairWrite(c, g_scratch, size_t(n));
-      if (w < 0) {
-        kill(c, "pair closed");
-        return false;
-      }
+      if (w < 0) return jsGone(c);
       if (w < n) {
         if (!c->toPair.set(g_scratch + w, size_t(n - w))) {
           kill(c, "out of memory");
