@@ -224,30 +224,18 @@ export async function startListeners(
     }
     perIp.set(address, count);
     let socket: Socket = raw;
-    if (spec.tls === 'implicit' && front && raw.readableLength === 0) {
-      // Bytes libuv already read (after a PROXY header) are not in the kernel any more for the
-      // native side to see: such a connection takes Node's TLS below.
-      let plain: Socket | null = null;
-      try {
-        plain = await front.adopt(raw);
-      } catch (e) {
-        // Out of descriptors, typically: once per burst in the log, not once per connection.
-        const now = Date.now();
-        if (now - lastRefusalLog > 10_000) {
-          lastRefusalLog = now;
-          opts.log.error(
-            { err: e, service: spec.name },
-            'native TLS front refused a connection (more may follow)',
-          );
-        }
-        raw.destroy();
-      }
-      if (!plain) {
+    // Bytes libuv already read (after a PROXY header) are not in the kernel any more for the native
+    // side to see: such a connection takes Node's TLS.
+    const plain =
+      spec.tls === 'implicit' && front && raw.readableLength === 0 ? adoptNatively(spec, raw) : null;
+    if (plain) {
+      const s = await plain;
+      if (!s) {
         release(address);
         return;
       }
-      plain.on('error', ignore);
-      socket = plain;
+      s.on('error', ignore);
+      socket = s;
     } else if (spec.tls === 'implicit') {
       // TLSSocket always listens to its own 'error' (so an error never throws); 'close' follows it.
       const tls = new TLSSocket(raw, { isServer: true, secureContext: opts.tls() });
@@ -279,6 +267,27 @@ export async function startListeners(
     } catch (e) {
       opts.log.error({ err: e, service: spec.name }, 'session crashed at start');
       ender.destroy();
+    }
+  };
+
+  /**
+   * Hands the socket to the native front; null if it cannot take it (out of descriptors: it needs
+   * three per connection), and the connection then takes Node's TLS, which needs no more.
+   */
+  const adoptNatively = (spec: ListenerSpec, raw: Socket): Promise<Socket | null> | null => {
+    try {
+      return front!.adopt(raw);
+    } catch (e) {
+      // Once per burst in the log, not once per connection.
+      const now = Date.now();
+      if (now - lastRefusalLog > 10_000) {
+        lastRefusalLog = now;
+        opts.log.warn(
+          { err: e, service: spec.name },
+          "native TLS front could not take a connection; Node's TLS serves it (and any more soon)",
+        );
+      }
+      return null;
     }
   };
 

@@ -26,7 +26,8 @@ export interface TlsFront {
   /**
    * Takes over an accepted TCP socket that libuv is not reading (paused since accept, nothing
    * buffered). Resolves with the plaintext socket once the handshake is done, or null if it failed;
-   * `raw` is destroyed either way. Throws (and leaves `raw` alone) if the socket cannot be handed over.
+   * `raw` is destroyed then. Throws at once, leaving `raw` alone, if it cannot take the socket (out of
+   * descriptors: a native session holds three).
    */
   adopt(raw: Socket): Promise<Socket | null>;
   /** New connections use this certificate and key from now on (a renewed certificate). */
@@ -75,8 +76,9 @@ function onResult(id: number, fd: number): void {
 
 export function startTlsFront(
   addon: Addon,
-  opts: { cert: string; key: string; handshakeTimeoutMs: number },
+  opts: { cert: string; key: string; handshakeTimeoutMs: number; maxSessions?: number },
 ): TlsFront {
+  const maxSessions = opts.maxSessions ?? Infinity;
   const ciphers = cipherSettings();
   let context = addon.createContext(opts.cert, opts.key, ciphers.list, ciphers.suites);
   // One native thread per process, whatever the number of servers in it (tests run several).
@@ -91,6 +93,7 @@ export function startTlsFront(
       const fd = (raw as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
       if (typeof fd !== 'number' || fd < 0) throw new Error('socket has no descriptor to hand over');
       if (closed) throw new Error('TLS front closed');
+      if (addon.live() >= maxSessions) throw new Error(`${maxSessions} native TLS sessions already`);
       const id = addon.adopt(fd, opts.handshakeTimeoutMs, context);
       // The native side has its own duplicate: closing ours does not close the connection.
       raw.destroy();
@@ -144,15 +147,22 @@ export function openTlsFront(
     log.info({ engine: 'node', reason: why }, 'TLS engine: node (the native TLS front is not built)');
     return null;
   }
-  const front = startTlsFront(addon, { ...material, handshakeTimeoutMs });
-  log.info({ engine: 'native' }, 'TLS engine: native (implicit TLS in a native OpenSSL thread)');
+  // A native session holds three descriptors (TCP socket, both ends of its socketpair), a Node TLS
+  // one holds one. Native sessions may take up to half the open-files limit; past that, connections
+  // get Node's TLS, so a low limit still holds 2/3 of the sessions Node's TLS alone would (native
+  // alone: 1/3) and the first ones get the cheaper engine. With systemd's default (524,288) the
+  // bound is far above any real load.
   const limit = openFilesLimit();
-  if (limit !== null && limit < 3 * 10_000)
-    log.info(
-      { openFilesLimit: limit, sessions: Math.floor(limit / 3) },
-      'native TLS sessions take 3 descriptors each (TCP socket + socketpair): the open-files limit allows ' +
-        'about `sessions` of them; raise it (systemd LimitNOFILE) for more',
-    );
+  const maxSessions = limit === null ? undefined : Math.floor(limit / 6);
+  const front = startTlsFront(addon, {
+    ...material,
+    handshakeTimeoutMs,
+    ...(maxSessions !== undefined ? { maxSessions } : {}),
+  });
+  log.info(
+    { engine: 'native', openFilesLimit: limit, nativeSessionsMax: maxSessions },
+    'TLS engine: native (implicit TLS in a native OpenSSL thread; Node TLS past nativeSessionsMax)',
+  );
   return front;
 }
 

@@ -85,6 +85,8 @@ export interface ServerOptions {
   tlsEngine?: 'auto' | 'native' | 'node';
   /** `tls.handshake_timeout` in seconds. */
   handshakeTimeout?: number;
+  /** A lower open-files limit for the server (prlimit; lowering needs no privilege). */
+  nofile?: number;
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
@@ -116,7 +118,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   let out = '';
   let proc!: ChildProcess;
   const launch = async () => {
-    proc = spawn(process.execPath, [BIN, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [process.execPath, BIN, 'serve', '--config', config];
+    // prlimit execs the server in its place: the same pid.
+    if (opts.nofile) argv.unshift('prlimit', `--nofile=${opts.nofile}:${opts.nofile}`);
+    proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const before = out.length;

@@ -88,7 +88,8 @@ enum class State { Handshake, Open };
 struct Conn {
   uint32_t id = 0;
   int tcp = -1;
-  int pair = -1;
+  int pair = -1;   // our end of the socketpair
+  int jsFd = -1;   // JS's end, until the handshake's result hands it over
   SSL* ssl = nullptr;
   State state = State::Handshake;
   End tcpEnd{nullptr, false, 0, false};
@@ -175,6 +176,7 @@ void kill(Conn* c, const char* why) {
   c->ssl = nullptr;
   closeFd(c->tcp);
   closeFd(c->pair);
+  closeFd(c->jsFd);
   c->toPair.clear();
   c->toTcp.clear();
   if (c->prev) c->prev->next = c->next;
@@ -329,19 +331,14 @@ bool pumpOut(Conn* c) {
   }
 }
 
-/** Handshake done: the pair, and the news to JS. */
+/** Handshake done: JS gets its end of the pair. */
 bool opened(Conn* c) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
-    kill(c, "socketpair failed");
-    return false;
-  }
-  c->pair = sv[0];
   c->state = State::Open;
   c->deadline = 0;
   auto* r = new Result{};
   r->id = c->id;
-  r->fd = sv[1];
+  r->fd = c->jsFd;
+  c->jsFd = -1;
   snprintf(r->protocol, sizeof r->protocol, "%s", SSL_get_version(c->ssl));
   const char* cipher = SSL_get_cipher_name(c->ssl);
   snprintf(r->cipher, sizeof r->cipher, "%s", cipher ? cipher : "");
@@ -659,17 +656,32 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
     return throwError(env, "adopt(fd, timeoutMs, context): a descriptor, a timeout and a context are needed");
   SSL_CTX* ctx = static_cast<SSL_CTX*>(ctxData);
   if (!g_running) return throwError(env, "tls front not started");
+  // Every descriptor the connection will need is taken now, so that running out of them (EMFILE)
+  // is an error here, which JS answers by using Node's TLS for this connection, and not a
+  // handshake cut later.
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+    return throwError(env, strerror(errno));
   int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) return throwError(env, strerror(errno));
+  if (own < 0) {
+    int e = errno;
+    close(sv[0]);
+    close(sv[1]);
+    return throwError(env, strerror(e));
+  }
   int flags = fcntl(own, F_GETFL);
   if (flags < 0 || fcntl(own, F_SETFL, flags | O_NONBLOCK) != 0) {
     close(own);
+    close(sv[0]);
+    close(sv[1]);
     return throwError(env, "cannot make the socket non-blocking");
   }
   SSL* ssl = SSL_new(ctx);  // takes its own reference on ctx
   if (!ssl || SSL_set_fd(ssl, own) != 1) {
     if (ssl) SSL_free(ssl);
     close(own);
+    close(sv[0]);
+    close(sv[1]);
     ERR_clear_error();
     return throwError(env, "SSL_new failed");
   }
@@ -677,6 +689,8 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
   c->id = g_nextId.fetch_add(1);
   if (c->id == 0) c->id = g_nextId.fetch_add(1);  // 0 is never an id
   c->tcp = own;
+  c->pair = sv[0];
+  c->jsFd = sv[1];
   c->ssl = ssl;
   c->tcpEnd.conn = c;
   c->pairEnd.conn = c;

@@ -259,6 +259,7 @@ test('garbage instead of a ClientHello: dropped, the server serves on, nothing l
     s.on('error', () => undefined);
     await new Promise((r) => s.once('connect', r));
     s.write(junk);
+    s.resume(); // read (an alert, the FIN): a paused socket would never see the end
     await new Promise<void>((resolve, reject) => {
       s.once('close', () => resolve());
       setTimeout(() => reject(new Error('garbage connection not closed')), 10_000);
@@ -352,6 +353,43 @@ s.quit()
 print(json.dumps([n >= 1, octets > 0, resp.decode()[:3]]))`);
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(JSON.parse(r.out), [true, true, '+OK']);
+});
+
+test('past a sixth of the open-files limit, connections get Node TLS; all are served', async () => {
+  // 600 descriptors: 100 native sessions (3 descriptors each), then Node's TLS (1 each).
+  const s3 = await startServer({
+    services: ['imaps'],
+    tlsEngine: 'native',
+    nofile: 600,
+    extra: '[limits]\nconnections_per_ip = 1000\n',
+  });
+  try {
+    assert.equal(s3.admin('domain', 'add', 'example.test').code, 0);
+    assert.equal(s3.admin('address', 'add', USER, '--password', PASS).code, 0);
+    const pid = s3.proc.pid!;
+    const base = fds(pid);
+    const clients: Imap[] = [];
+    try {
+      for (let i = 0; i < 130; i++) {
+        const c = new Imap(await tls(s3.ports.imaps));
+        await c.until((b) => b.includes('\r\n'));
+        clients.push(c);
+      }
+      const added = fds(pid).sockets - base.sockets;
+      assert.ok(added >= 330 && added < 340, `sockets added: ${added}, expected 100 × 3 + 30 × 1`);
+      // The first (native) and the last (Node TLS) sessions both log in and work.
+      for (const c of [clients[0]!, clients[129]!]) {
+        assert.match(await c.cmd(`LOGIN ${USER} ${PASS}`), /OK/);
+        assert.match(await c.cmd('SELECT INBOX'), /OK/);
+      }
+      await Promise.all(clients.map((c) => c.cmd('LOGOUT')));
+    } finally {
+      for (const c of clients) c.s.destroy();
+    }
+    await waitFor(() => fds(pid).all === base.all, 15_000, 'descriptors back');
+  } finally {
+    await s3.cleanup();
+  }
 });
 
 test('SIGTERM with open native sessions: each is told BYE, the server exits 0', async () => {
