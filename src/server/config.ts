@@ -50,7 +50,7 @@ const tlsSchema = z
     key: z.string().default(''),
     /**
      * Who does implicit TLS (imaps, pop3s, submissions): "native" is the addon in native/tls-front
-     * (OpenSSL in one native thread; ~9 kB per idle connection instead of ~26 kB), "node" is Node's
+     * (OpenSSL in one native thread; ~9 kB less per idle connection), "node" is Node's
      * TLSSocket, "auto" the native one when it was built at install time, else Node's.
      */
     engine: z.enum(['auto', 'native', 'node']).default('auto'),

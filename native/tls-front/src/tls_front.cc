@@ -4,7 +4,9 @@
 // resident, TLSWrap, the JS TLSSocket and its net.Socket), which keeps 10,000 idle IMAPS sessions
 // above 300 MB. Here one thread with its own epoll loop runs OpenSSL directly on the TCP socket
 // (SSL_set_fd: no memory BIOs) with SSL_MODE_RELEASE_BUFFERS, so an idle connection holds only its
-// SSL object; plaintext goes to JavaScript over a socketpair that Node reads as a plain socket.
+// OpenSSL state (~10 kB; ~9 kB less per idle session than Node's TLS, bench/RESULTS.md); plaintext
+// goes to JavaScript over a socketpair that Node reads as a plain socket. The price: three
+// descriptors per connection (TCP, both ends of the pair) where Node's TLS holds one.
 //
 // JS accepts TCP itself (per-IP limits, PROXY protocol, cluster handles) and calls adopt(fd, ...):
 // the descriptor is duplicated here and JS closes its own. When the handshake is done (or failed)
