@@ -383,8 +383,10 @@ void service(Conn* c, uint32_t events, bool fromTcp) {
     return;
   }
   if (!fromTcp && (events & (EPOLLERR | EPOLLHUP)) && c->pair >= 0) {
-    // JS closed its end completely: nothing more to read from or deliver to it.
+    // JS closed its end completely: nothing more to read from or deliver to it (and the client's
+    // bytes are no longer read: with nowhere to go they would wake epoll for nothing, again and again).
     c->pairEof = true;
+    c->tcpEof = true;
     c->toPair.clear();
     closeFd(c->pair);
     c->pairEnd.registered = false;
