@@ -1175,12 +1175,16 @@ function conformance(kind: Dialect, skipReason: string | undefined): void {
         );
         assert.equal(await store.kv.get('ns', 'k'), undefined, 'the failed transaction rolled back');
         assert.equal(await store.kv.get('ns', 'inner'), undefined);
-        // Work a transaction started that outlives it is outside it again, and allowed.
+        // Work a transaction started that outlives it is outside it again, and allowed. It waits for a
+        // gate opened once the transaction has returned (a fixed delay lost the race on a loaded machine).
+        let openGate!: () => void;
+        const gate = new Promise<void>((r) => (openGate = r));
         let later!: Promise<unknown>;
         await store.transaction(async (tx) => {
-          later = new Promise((r) => setTimeout(r, 10)).then(() => store.mail.listMailboxes(s.address.id));
+          later = gate.then(() => store.mail.listMailboxes(s.address.id));
           await tx.kv.set('ns', 'k', 'v');
         });
+        openGate();
         assert.equal(((await later) as unknown[]).length, 1);
       });
 
