@@ -71,7 +71,9 @@ async function serveProcess(config: Config): Promise<number> {
         log.warn({ service: s.key }, 'this service is not available in this build yet; listener not started');
         continue;
       }
-      specs.push({ name: s.key, port, tls: s.tls, handler });
+      // SMTP's library and the HTTP server take the socket as a stream: a net.Socket (module docs).
+      const nodeSocket = s.key === 'smtp' || s.key.startsWith('submission') || s.key === 'http';
+      specs.push({ name: s.key, port, tls: s.tls, handler, nodeSocket });
     }
     const handshakeTimeoutMs = config.tls.handshake_timeout * 1000;
     if (specs.some((s) => s.tls === 'implicit'))

@@ -1,7 +1,7 @@
 // COMPRESS=DEFLATE (RFC 4978): once the tagged OK is out, everything in both directions is raw DEFLATE
 // (RFC 1951, no zlib header). Each burst of responses ends with a sync flush, so the client can decode
 // a response as soon as it arrives instead of waiting for more output (RFC 4978 §4).
-import type { Socket } from 'node:net';
+import type { ConnectionSocket as Socket } from '../server/listener.js';
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
 
 export class DeflateStream {

@@ -3,9 +3,8 @@
 // is all PIPELINING (RFC 2449 §6.6) asks of a server.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
 import type { Core } from '../core/context.js';
-import type { Connection } from '../server/listener.js';
+import type { Connection, ConnectionSocket as Socket } from '../server/listener.js';
 import { refreshMaildropLock, unlockMaildrop } from '../core/mailbox/pop3-view.js';
 import { Pop3LineReader, type LineResult } from './proto/line-reader.js';
 import { parseCommand } from './proto/command.js';

@@ -6,13 +6,19 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './logger.js';
 import type { TlsFront } from './tls-native.js';
+import type { ConnectionSocket } from './lean-socket.js';
+
+export type { ConnectionSocket } from './lean-socket.js';
 
 export type TlsMode = 'implicit' | 'starttls' | 'none';
 
 export interface Connection {
   readonly id: string;
-  /** Plain TCP socket, or the TLS socket once TLS is on (implicit, or after `startTls`). */
-  readonly socket: Socket;
+  /**
+   * Plain TCP socket, the TLS socket once TLS is on (implicit, or after `startTls`), or with the
+   * native TLS front a LeanSocket: protocols use only what ConnectionSocket declares.
+   */
+  readonly socket: ConnectionSocket;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
@@ -35,6 +41,11 @@ export interface ListenerSpec {
   port: number;
   tls: TlsMode;
   handler: (conn: Connection) => void;
+  /**
+   * The handler needs a real net.Socket (SMTP hands it to smtp-server, which uses it as a stream):
+   * implicit TLS is then Node's even with the native front, whose sessions get a LeanSocket.
+   */
+  nodeSocket?: boolean;
 }
 
 export interface ListenerOptions {
@@ -100,13 +111,13 @@ function handshake(tls: TLSSocket, timeoutMs: number): Promise<boolean> {
 
 class ConnectionImpl implements Connection {
   private idText: string | null = null;
-  socket: Socket;
+  socket: ConnectionSocket;
   secure: boolean;
   canStartTls: boolean;
   private shutdownFns: Array<() => void> | null = null;
 
   constructor(
-    socket: Socket,
+    socket: ConnectionSocket,
     readonly remoteAddress: string,
     readonly remotePort: number,
     readonly localPort: number,
@@ -128,7 +139,8 @@ class ConnectionImpl implements Connection {
   async startTls(): Promise<void> {
     if (!this.canStartTls) throw new Error('STARTTLS not available on this connection');
     this.canStartTls = false;
-    const plain = this.socket;
+    // STARTTLS listeners are never served by the native front: this is a net.Socket.
+    const plain = this.socket as unknown as Socket;
     plain.removeAllListeners('data');
     plain.pause();
     const tls = new TLSSocket(plain, { isServer: true, secureContext: this.ctx() });
@@ -197,7 +209,7 @@ export async function startListeners(
    * Open connections by the socket whose 'close' ends them (one shared listener): the accepted TCP
    * socket, or with the native TLS front the plaintext socket that replaced it.
    */
-  const live = new Map<Socket, ConnectionImpl>();
+  const live = new Map<ConnectionSocket, ConnectionImpl>();
   const perIp = new Map<string, number>();
   const ports: Record<string, number> = {};
   const front = opts.tlsFront ?? null;
@@ -223,18 +235,19 @@ export async function startListeners(
       return;
     }
     perIp.set(address, count);
-    let socket: Socket = raw;
+    let socket: ConnectionSocket = raw;
     // Bytes libuv already read (after a PROXY header) are not in the kernel any more for the native
     // side to see: such a connection takes Node's TLS.
     const plain =
-      spec.tls === 'implicit' && front && raw.readableLength === 0 ? adoptNatively(spec, raw) : null;
+      spec.tls === 'implicit' && front && !spec.nodeSocket && raw.readableLength === 0
+        ? adoptNatively(spec, raw)
+        : null;
     if (plain) {
       const s = await plain;
       if (!s) {
         release(address);
         return;
       }
-      s.on('error', ignore);
       socket = s;
     } else if (spec.tls === 'implicit') {
       // TLSSocket always listens to its own 'error' (so an error never throws); 'close' follows it.
@@ -271,10 +284,10 @@ export async function startListeners(
   };
 
   /**
-   * Hands the socket to the native front; null if it cannot take it (out of descriptors: it needs
-   * three per connection), and the connection then takes Node's TLS, which needs no more.
+   * Hands the socket to the native front; null if it cannot take it (out of descriptors, or its
+   * session cap reached), and the connection then takes Node's TLS.
    */
-  const adoptNatively = (spec: ListenerSpec, raw: Socket): Promise<Socket | null> | null => {
+  const adoptNatively = (spec: ListenerSpec, raw: Socket): ReturnType<TlsFront['adopt']> | null => {
     try {
       return front!.adopt(raw);
     } catch (e) {
@@ -296,7 +309,7 @@ export async function startListeners(
     if (n <= 0) perIp.delete(address);
     else perIp.set(address, n);
   };
-  function onRawClose(this: Socket): void {
+  function onRawClose(this: ConnectionSocket): void {
     const conn = live.get(this);
     if (!conn) return;
     live.delete(this);
@@ -308,7 +321,7 @@ export async function startListeners(
       if (!spec.port && spec.port !== 0) continue;
       // The native front must get sockets libuv never read from: their first bytes (ClientHello)
       // have to be in the kernel's buffer when the descriptor is handed over.
-      const pauseOnConnect = spec.tls === 'implicit' && front !== null;
+      const pauseOnConnect = spec.tls === 'implicit' && front !== null && !spec.nodeSocket;
       const server = createServer({ pauseOnConnect }, (s) => {
         accept(spec, s).catch((e: unknown) => {
           opts.log.error({ err: e, service: spec.name }, 'accept failed');

@@ -1,19 +1,19 @@
 // The native TLS front (native/tls-front, `tls.engine = "native"`): TLS for implicit-TLS listeners
-// done by OpenSSL in one native thread, outside Node's TLSSocket, whose per-connection cost (~27 kB)
-// keeps 10,000 idle IMAPS sessions far above 300 MB; natively a session costs ~9 kB less. The
-// listener still accepts TCP; the accepted descriptor is handed over, and the protocol gets a plain
-// socket (one end of a socketpair) carrying the plaintext.
-import { closeSync, readFileSync } from 'node:fs';
+// done by OpenSSL in one native thread, outside Node's TLSSocket, whose per-connection cost keeps
+// 10,000 idle IMAPS sessions far above 300 MB. The listener still accepts TCP; the accepted
+// descriptor is handed over, and the protocol gets a LeanSocket (lean-socket.ts) fed by the native
+// thread's events: no descriptor besides the TCP socket, no net.Socket per session.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { DEFAULT_CIPHERS } from 'node:tls';
 import type { Logger } from './logger.js';
+import { LeanSocket, type LeanSocketOps } from './lean-socket.js';
 
 /** The addon's surface (native/tls-front/src/tls_front.cc). */
-interface Addon {
-  start(
-    onResult: (id: number, fd: number, protocol: string, cipher: string, error: string | undefined) => void,
-  ): void;
+interface Addon extends LeanSocketOps {
+  /** kind: EV_* below; arg/arg2 as each kind says. */
+  start(onEvent: (kind: number, id: number, arg: unknown, arg2: unknown) => void): void;
   createContext(cert: string, key: string, cipherList: string, cipherSuites: string): NativeContext;
   adopt(fd: number, handshakeTimeoutMs: number, context: NativeContext): number;
   cancel(id: number): void;
@@ -22,14 +22,22 @@ interface Addon {
 /** An SSL_CTX held by the addon, freed when JS lets go of it (connections keep their reference). */
 type NativeContext = { readonly __nativeContext: unique symbol };
 
+// The events' kinds, as tls_front.cc numbers them.
+const EV_OPEN = 0; // handshake done: arg protocol, arg2 cipher
+const EV_FAIL = 1; // handshake failed: arg why
+const EV_DATA = 2; // decrypted bytes: arg a Buffer
+const EV_SENT = 3; // arg more of JS's bytes taken by SSL_write
+const EV_END = 4; // the client finished sending
+const EV_CLOSE = 5; // the connection is gone (always the last event of a session)
+
 export interface TlsFront {
   /**
    * Takes over an accepted TCP socket that libuv is not reading (paused since accept, nothing
    * buffered). Resolves with the plaintext socket once the handshake is done, or null if it failed;
-   * `raw` is destroyed then. Throws at once, leaving `raw` alone, if it cannot take the socket (out of
-   * descriptors: a native session holds three).
+   * `raw` is destroyed at once either way (the native side has its own duplicate). Throws, leaving
+   * `raw` alone, if it cannot take the socket (out of descriptors, or the session cap reached).
    */
-  adopt(raw: Socket): Promise<Socket | null>;
+  adopt(raw: Socket): Promise<LeanSocket | null>;
   /** New connections use this certificate and key from now on (a renewed certificate). */
   setContext(cert: string, key: string): void;
   /** Connections the native thread holds in this process (handshaking or open). */
@@ -60,18 +68,46 @@ function cipherSettings(): { list: string; suites: string } {
   };
 }
 
-/** Handshakes under way in this process, by native id (ids are unique per process). */
-const waiting = new Map<number, (s: Socket | null) => void>();
+/** A handshake under way: who waits, and where the client is (for its socket). */
+interface Waiting {
+  resolve: (s: LeanSocket | null) => void;
+  address: string | undefined;
+  port: number | undefined;
+}
+/** Handshakes under way and open sessions in this process, by native id (unique per process). */
+const waiting = new Map<number, Waiting>();
+const sessions = new Map<number, LeanSocket>();
 let startedWith: Addon | null = null;
+/** What sessions call (one object for all); a session destroyed by JS leaves the table at once. */
+let ops: LeanSocketOps | null = null;
 
-function onResult(id: number, fd: number): void {
-  const resolve = waiting.get(id);
-  waiting.delete(id);
-  if (!resolve) {
-    if (fd >= 0) closeSync(fd); // nobody waits any more (its front was closed)
-    return;
+function onEvent(kind: number, id: number, arg: unknown): void {
+  if (kind === EV_DATA) {
+    sessions.get(id)?.onData(arg as Buffer);
+  } else if (kind === EV_SENT) {
+    sessions.get(id)?.onSent(arg as number);
+  } else if (kind === EV_OPEN) {
+    const w = waiting.get(id);
+    waiting.delete(id);
+    if (!w) {
+      ops!.destroy(id); // nobody waits any more (its front was closed)
+      return;
+    }
+    // Registered before anyone listens: what arrives meanwhile is held until a 'data' listener.
+    const s = new LeanSocket(id, ops!, w.address, w.port);
+    sessions.set(id, s);
+    w.resolve(s);
+  } else if (kind === EV_FAIL) {
+    const w = waiting.get(id);
+    waiting.delete(id);
+    w?.resolve(null);
+  } else if (kind === EV_END) {
+    sessions.get(id)?.onEnd();
+  } else if (kind === EV_CLOSE) {
+    const s = sessions.get(id);
+    sessions.delete(id);
+    s?.onClose();
   }
-  resolve(fd < 0 ? null : new Socket({ fd, readable: true, writable: true }));
 }
 
 export function startTlsFront(
@@ -83,7 +119,16 @@ export function startTlsFront(
   let context = addon.createContext(opts.cert, opts.key, ciphers.list, ciphers.suites);
   // One native thread per process, whatever the number of servers in it (tests run several).
   if (startedWith !== addon) {
-    addon.start(onResult);
+    ops = {
+      send: addon.send,
+      end: addon.end,
+      ack: addon.ack,
+      destroy: (id) => {
+        sessions.delete(id);
+        addon.destroy(id);
+      },
+    };
+    addon.start(onEvent);
     startedWith = addon;
   }
   const mine = new Set<number>();
@@ -95,13 +140,19 @@ export function startTlsFront(
       if (closed) throw new Error('TLS front closed');
       if (addon.live() >= maxSessions) throw new Error(`${maxSessions} native TLS sessions already`);
       const id = addon.adopt(fd, opts.handshakeTimeoutMs, context);
+      const address = raw.remoteAddress;
+      const port = raw.remotePort;
       // The native side has its own duplicate: closing ours does not close the connection.
       raw.destroy();
       mine.add(id);
       return new Promise((resolve) =>
-        waiting.set(id, (s) => {
-          mine.delete(id);
-          resolve(s);
+        waiting.set(id, {
+          resolve: (s) => {
+            mine.delete(id);
+            resolve(s);
+          },
+          address,
+          port,
         }),
       );
     },
@@ -114,7 +165,7 @@ export function startTlsFront(
       closed = true;
       for (const id of mine) {
         addon.cancel(id);
-        waiting.get(id)?.(null);
+        waiting.get(id)?.resolve(null);
         waiting.delete(id);
       }
       mine.clear();
@@ -147,13 +198,12 @@ export function openTlsFront(
     log.info({ engine: 'node', reason: why }, 'TLS engine: node (the native TLS front is not built)');
     return null;
   }
-  // A native session holds three descriptors (TCP socket, both ends of its socketpair), a Node TLS
-  // one holds one. Native sessions may take up to half the open-files limit; past that, connections
-  // get Node's TLS, so a low limit still holds 2/3 of the sessions Node's TLS alone would (native
-  // alone: 1/3) and the first ones get the cheaper engine. With systemd's default (524,288) the
-  // bound is far above any real load.
+  // A native session holds one descriptor (its TCP socket), as a Node TLS one does, plus for an
+  // instant the duplicate adopt() takes before JS closes its own. The cap leaves room for everything
+  // else the process opens (database, blobs, logs, listeners): past it, or when a descriptor cannot
+  // be had, a connection gets Node's TLS, which then refuses in the ordinary way (EMFILE at accept).
   const limit = openFilesLimit();
-  const maxSessions = limit === null ? undefined : Math.floor(limit / 6);
+  const maxSessions = limit === null ? undefined : Math.max(Math.floor(limit / 2), limit - 1024);
   const front = startTlsFront(addon, {
     ...material,
     handshakeTimeoutMs,

@@ -10,6 +10,7 @@ import type {
   SMTPServerSession,
 } from 'smtp-server';
 import type { Core } from '../core/context.js';
+import type { Socket } from 'node:net';
 import type { Connection } from '../server/listener.js';
 import { authenticate } from '../core/security/auth.js';
 import { isStorageFull } from '../core/errors.js';
@@ -185,7 +186,8 @@ export function createSmtpService(core: Core, opts: SmtpOptions): SmtpService {
   const submission = make('submission', false);
   const submissions = make('submission', true);
   const attach = (server: SMTPServer, authNeedsTls: boolean) => (c: Connection) =>
-    attachSocket(server, c.socket, {
+    // Its listeners are nodeSocket ones (src/cli/serve.ts): a net.Socket or a TLSSocket, never lean.
+    attachSocket(server, c.socket as Socket, {
       remoteAddress: c.remoteAddress,
       remotePort: c.remotePort,
       authNeedsTls,

@@ -4,18 +4,23 @@
 // resident, TLSWrap, the JS TLSSocket and its net.Socket), which keeps 10,000 idle IMAPS sessions
 // above 300 MB. Here one thread with its own epoll loop runs OpenSSL directly on the TCP socket
 // (SSL_set_fd: no memory BIOs) with SSL_MODE_RELEASE_BUFFERS, so an idle connection holds only its
-// OpenSSL state (~10 kB; ~9 kB less per idle session than Node's TLS, bench/RESULTS.md); plaintext
-// goes to JavaScript over a socketpair that Node reads as a plain socket. The price: three
-// descriptors per connection (TCP, both ends of the pair) where Node's TLS holds one.
+// OpenSSL state and this file's small Conn. Plaintext crosses to JavaScript without any descriptor:
+// decrypted bytes are posted as events through a threadsafe function, and JS's bytes come back
+// through send() into a queue this thread drains when its eventfd wakes it. A native session holds
+// one descriptor (its TCP socket), as a Node TLS one does; on the JS side a small event emitter
+// (src/server/lean-socket.ts) stands in for net.Socket.
 //
 // JS accepts TCP itself (per-IP limits, PROXY protocol, cluster handles) and calls adopt(fd, ...):
-// the descriptor is duplicated here and JS closes its own. When the handshake is done (or failed)
-// the callback given to start() receives (id, fd, protocol, cipher, error); fd is JS's end of the
-// pair. A session ends when either side closes: JS destroying its socket is all the API there is.
+// the descriptor is duplicated here and JS closes its own. Events to JS, in order per connection:
+// OPEN(protocol, cipher) or FAIL(error) once the handshake ends; then DATA(bytes) (decrypted),
+// SENT(n) (n more of JS's bytes handed to SSL_write), END (the client finished sending) and CLOSE
+// (the connection is gone, always last). Calls from JS: send(id, bytes), end(id) (flush, close_notify,
+// close), destroy(id) (at once), ack(id, n) (JS delivered n bytes of DATA).
 //
-// Pumping is level-triggered and bounded: a side is read only while its destination can take the
-// bytes; what a destination could not take right away is kept (exactly that, malloc'd) and that
-// side's reads stop until it drains. One 16 kB scratch buffer serves every connection.
+// Backpressure: the client is read only while less than kMaxUnacked of posted DATA is unacknowledged
+// (JS acks as it emits 'data', and not while paused); JS's side stops writing when its bytes not yet
+// SENT pass its high-water mark (writableNeedDrain/'drain' in lean-socket.ts). One 16 kB scratch
+// buffer serves every connection.
 #include <node_api.h>
 
 #include <openssl/err.h>
@@ -38,11 +43,13 @@
 
 #include <atomic>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace {
 
-constexpr size_t kScratch = 16384;        // one TLS record's worth of plaintext
+constexpr size_t kScratch = 16384;         // one TLS record's worth of plaintext
+constexpr size_t kMaxUnacked = 65536;      // decrypted bytes JS may hold before the client is not read
 constexpr int64_t kCloseLingerMs = 30000;  // a client that stops reading cannot hold a closed session
 constexpr int kMaxEvents = 256;
 
@@ -52,37 +59,11 @@ int64_t nowMs() {
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct Conn;
-/** What an epoll event points at: which connection, and which of its two descriptors. */
-struct End {
-  Conn* conn;
-  bool pair;
-  uint32_t events;  // interest currently registered (0 = not registered yet)
-  bool registered;
-};
-
-/** Bytes a destination could not take yet (malloc'd, exactly the remainder). */
-struct Pending {
-  char* data = nullptr;
-  size_t off = 0, len = 0;
-  bool set(const char* p, size_t n) {
-    data = static_cast<char*>(malloc(n));
-    if (!data) return false;
-    memcpy(data, p, n);
-    off = 0;
-    len = n;
-    return true;
-  }
-  void consume(size_t n) {
-    off += n;
-    len -= n;
-    if (len == 0) clear();
-  }
-  void clear() {
-    free(data);
-    data = nullptr;
-    off = len = 0;
-  }
+/** A chunk JS sent, malloc'd with its bytes by send() on the JS thread, freed once SSL_write took it. */
+struct Out {
+  Out* next;
+  size_t off, len;
+  char data[1];
 };
 
 enum class State { Handshake, Open };
@@ -90,42 +71,52 @@ enum class State { Handshake, Open };
 struct Conn {
   uint32_t id = 0;
   int tcp = -1;
-  int pair = -1;   // our end of the socketpair
-  int jsFd = -1;   // JS's end, until the handshake's result hands it over
   SSL* ssl = nullptr;
   State state = State::Handshake;
-  End tcpEnd{nullptr, false, 0, false};
-  End pairEnd{nullptr, true, 0, false};
+  uint32_t events = 0;  // epoll interest currently registered
+  bool registered = false;
   uint32_t handshakeWants = EPOLLIN;
-  Pending toPair;  // decrypted, not yet taken by the pair socket
-  Pending toTcp;   // plaintext not yet accepted by SSL_write
-  bool tcpEof = false;          // close_notify or EOF from the client: nothing more to decrypt
-  bool pairEof = false;         // JS ended or closed: nothing more to encrypt
+  Out* outHead = nullptr;  // JS's bytes not yet accepted by SSL_write, in order
+  Out* outTail = nullptr;
+  size_t unacked = 0;           // DATA bytes posted that JS has not acknowledged
+  bool tcpEof = false;          // close_notify or EOF from the client (or JS ended): nothing more to read
+  bool jsEnded = false;         // end(): close once the queue is flushed
   bool readWantsWrite = false;  // SSL_read needs the TCP socket writable (post-handshake messages)
   bool writeWantsRead = false;  // SSL_write needs to read first
-  int64_t deadline = 0;         // handshake timeout, or the linger after JS closed; 0 = none
-  Conn* prev = nullptr;         // every live connection, for stop()
+  int64_t deadline = 0;         // handshake timeout, or the linger after JS ended; 0 = none
+  Conn* prev = nullptr;         // every live connection, for the deadline sweep
   Conn* next = nullptr;
   bool dead = false;
   Conn* nextDead = nullptr;
 };
 
-struct Result {
+enum EvKind : uint8_t { kOpen = 0, kFail = 1, kData = 2, kSent = 3, kEnd = 4, kClose = 5 };
+
+/** One event for JS; DATA carries its bytes inline, OPEN "protocol\0cipher", FAIL/CLOSE a reason. */
+struct Ev {
   uint32_t id;
-  int fd;  // JS's end of the pair, -1 if the handshake failed
-  char protocol[16];
-  char cipher[64];
-  char error[160];
+  uint8_t kind;
+  size_t n;
+  char data[1];
+};
+
+enum CmdKind : uint8_t { kSend, kEndCmd, kDestroy, kAck, kCancel };
+struct Cmd {
+  CmdKind kind;
+  uint32_t id;
+  size_t n;
+  Out* out;
 };
 
 // --- shared between the JS thread and the TLS thread ------------------------------------------
 // One thread per process, started by the first start() and kept for the life of the process (an
 // idle epoll_wait costs nothing); listeners come and go around it (tests run several servers).
 std::mutex g_mu;
-std::vector<Conn*> g_incoming;   // adopted, not yet registered by the thread
-std::vector<uint32_t> g_cancel;  // handshakes JS gave up on (its listeners are closing)
+std::vector<Conn*> g_incoming;  // adopted, not yet registered by the thread
+std::vector<Cmd> g_cmds;        // JS's calls, in order
+std::atomic<bool> g_wakePending{false};  // an eventfd write is already on its way: one per batch
 int g_epoll = -1;
-int g_wake = -1;  // eventfd: new connections or cancellations
+int g_wake = -1;  // eventfd: new connections or commands
 std::atomic<uint32_t> g_live{0};
 std::atomic<uint32_t> g_nextId{1};
 bool g_running = false;
@@ -135,6 +126,7 @@ napi_threadsafe_function g_tsfn = nullptr;
 // --- TLS thread only ----------------------------------------------------------------------------
 Conn* g_all = nullptr;
 Conn* g_dead = nullptr;
+std::unordered_map<uint32_t, Conn*> g_byId;
 char g_scratch[kScratch];
 
 void lastSslError(char* out, size_t n, const char* what) {
@@ -151,36 +143,50 @@ void lastSslError(char* out, size_t n, const char* what) {
   ERR_clear_error();
 }
 
-void post(Result* r) {
-  if (!g_tsfn || napi_call_threadsafe_function(g_tsfn, r, napi_tsfn_nonblocking) != napi_ok) {
-    if (r->fd >= 0) close(r->fd);
-    delete r;
+/** Queues an event for JS; false if it could not be (out of memory, or the process is ending). */
+bool post(uint32_t id, EvKind kind, const char* data, size_t n) {
+  auto* e = static_cast<Ev*>(malloc(sizeof(Ev) + n));
+  if (!e) return false;
+  e->id = id;
+  e->kind = kind;
+  e->n = n;
+  if (n) memcpy(e->data, data, n);
+  e->data[n] = 0;
+  if (!g_tsfn || napi_call_threadsafe_function(g_tsfn, e, napi_tsfn_nonblocking) != napi_ok) {
+    free(e);
+    return false;
+  }
+  return true;
+}
+void postText(uint32_t id, EvKind kind, const char* text) { post(id, kind, text, strlen(text)); }
+
+void wakeThread() {
+  if (g_wakePending.exchange(true)) return;
+  uint64_t one = 1;
+  while (write(g_wake, &one, sizeof one) < 0 && errno == EINTR) {
   }
 }
 
-void closeFd(int& fd) {
-  if (fd >= 0) close(fd);  // closing also removes it from the epoll set (we never dup it)
-  fd = -1;
+void freeOut(Conn* c) {
+  while (Out* o = c->outHead) {
+    c->outHead = o->next;
+    free(o);
+  }
+  c->outTail = nullptr;
 }
 
 /** Frees everything the connection holds; the struct itself after the current batch of events. */
 void kill(Conn* c, const char* why) {
   if (c->dead) return;
   c->dead = true;
-  if (c->state == State::Handshake) {
-    auto* r = new Result{};
-    r->id = c->id;
-    r->fd = -1;
-    snprintf(r->error, sizeof r->error, "%s", why ? why : "closed");
-    post(r);
-  }
+  // JS hears of it exactly once: FAIL for a handshake, CLOSE for a session (after all its DATA).
+  postText(c->id, c->state == State::Handshake ? kFail : kClose, why ? why : "closed");
   if (c->ssl) SSL_free(c->ssl);  // the fd is not owned by the SSL (SSL_set_fd uses BIO_NOCLOSE)
   c->ssl = nullptr;
-  closeFd(c->tcp);
-  closeFd(c->pair);
-  closeFd(c->jsFd);
-  c->toPair.clear();
-  c->toTcp.clear();
+  if (c->tcp >= 0) close(c->tcp);  // closing also removes it from the epoll set (never dup'd)
+  c->tcp = -1;
+  freeOut(c);
+  g_byId.erase(c->id);
   if (c->prev) c->prev->next = c->next;
   else g_all = c->next;
   if (c->next) c->next->prev = c->prev;
@@ -189,93 +195,40 @@ void kill(Conn* c, const char* why) {
   g_live.fetch_sub(1);
 }
 
-bool setInterest(End& e, int fd, uint32_t want) {
-  if (fd < 0) return true;
-  if (e.registered && e.events == want) return true;
+void rearm(Conn* c) {
+  uint32_t want = 0;
+  if (c->state == State::Handshake) {
+    want = c->handshakeWants;
+  } else {
+    if ((!c->tcpEof && c->unacked < kMaxUnacked) || c->writeWantsRead) want |= EPOLLIN;
+    if (c->outHead || c->readWantsWrite) want |= EPOLLOUT;
+  }
+  if (c->registered && c->events == want) return;
   epoll_event ev{};
   ev.events = want;
-  ev.data.ptr = &e;
-  int op = e.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (epoll_ctl(g_epoll, op, fd, &ev) != 0) return false;
-  e.registered = true;
-  e.events = want;
-  return true;
-}
-
-void rearm(Conn* c) {
-  uint32_t tcp = 0, pair = 0;
-  if (c->state == State::Handshake) {
-    tcp = c->handshakeWants;
-  } else {
-    if ((!c->tcpEof && c->toPair.len == 0) || c->writeWantsRead) tcp |= EPOLLIN;
-    if (c->toTcp.len || c->readWantsWrite) tcp |= EPOLLOUT;
-    if (!c->pairEof && c->toTcp.len == 0) pair |= EPOLLIN;
-    if (c->toPair.len) pair |= EPOLLOUT;
-  }
-  if (!setInterest(c->tcpEnd, c->tcp, tcp) || !setInterest(c->pairEnd, c->pair, pair))
+  ev.data.ptr = c;
+  if (epoll_ctl(g_epoll, c->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->tcp, &ev) != 0) {
     kill(c, "epoll_ctl failed");
-}
-
-/** Writes to the pair: bytes written, or -1 if JS's end is gone. */
-ssize_t toPairWrite(Conn* c, const char* p, size_t n) {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t w = send(c->pair, p + done, n - done, MSG_NOSIGNAL);
-    if (w > 0) {
-      done += size_t(w);
-    } else if (w < 0 && errno == EINTR) {
-      continue;
-    } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      break;
-    } else {
-      return -1;
-    }
+    return;
   }
-  return ssize_t(done);
+  c->registered = true;
+  c->events = want;
 }
 
-/** The client finished sending (close_notify or EOF): JS sees the end of its stream. */
-void endToPair(Conn* c) {
-  c->tcpEof = true;
-  if (c->pair >= 0) shutdown(c->pair, SHUT_WR);
-}
-
-/**
- * JS closed its end while the client was still sending: what the client sends now has nobody to go
- * to, but what JS wrote last (a BYE) is still to be read from the pair and sent, so the connection
- * is not cut here; pumpOut finds the pair's EOF and closes it after the flush.
- */
-bool jsGone(Conn* c) {
-  c->toPair.clear();
-  c->tcpEof = true;
-  return true;
-}
-
-/** Client -> JS. Returns false if the connection was killed. */
+/** Client -> JS, while JS keeps up. Returns false if the connection was killed. */
 bool pumpIn(Conn* c) {
-  if (c->pair < 0) return true;
-  if (c->toPair.len) {
-    ssize_t w = toPairWrite(c, c->toPair.data + c->toPair.off, c->toPair.len);
-    if (w < 0) return jsGone(c);
-    c->toPair.consume(size_t(w));
-    if (c->toPair.len) return true;
-  }
   if (c->tcpEof) return true;
   c->readWantsWrite = false;
-  for (;;) {
+  while (c->unacked < kMaxUnacked) {
     ERR_clear_error();
     errno = 0;
     int n = SSL_read(c->ssl, g_scratch, int(kScratch));
     if (n > 0) {
-      ssize_t w = toPairWrite(c, g_scratch, size_t(n));
-      if (w < 0) return jsGone(c);
-      if (w < n) {
-        if (!c->toPair.set(g_scratch + w, size_t(n - w))) {
-          kill(c, "out of memory");
-          return false;
-        }
-        return true;  // the pair is full: stop decrypting until it drains
+      if (!post(c->id, kData, g_scratch, size_t(n))) {
+        kill(c, "cannot hand data to JS");
+        return false;
       }
+      c->unacked += size_t(n);
       continue;
     }
     int e = SSL_get_error(c->ssl, n);
@@ -285,73 +238,65 @@ bool pumpIn(Conn* c) {
       return true;
     }
     if (e == SSL_ERROR_ZERO_RETURN) {  // SSL_OP_IGNORE_UNEXPECTED_EOF: a bare EOF lands here too
-      endToPair(c);
+      c->tcpEof = true;
+      postText(c->id, kEnd, "");
       return true;
     }
     if (e == SSL_ERROR_SYSCALL && errno == EINTR) continue;
     kill(c, "read error");
     return false;
   }
+  return true;  // JS holds enough: the client waits (in the kernel, then in its own buffers)
 }
 
 /** JS -> client. Returns false if the connection was killed. */
 bool pumpOut(Conn* c) {
   c->writeWantsRead = false;
-  for (;;) {
-    if (c->toTcp.len) {
-      ERR_clear_error();
-      errno = 0;
-      int n = SSL_write(c->ssl, c->toTcp.data + c->toTcp.off, int(c->toTcp.len));
-      if (n > 0) {
-        c->toTcp.consume(size_t(n));
-        continue;
-      }
-      int e = SSL_get_error(c->ssl, n);
-      if (e == SSL_ERROR_WANT_WRITE) return true;
-      if (e == SSL_ERROR_WANT_READ) {
-        c->writeWantsRead = true;
-        return true;
-      }
-      if (e == SSL_ERROR_SYSCALL && errno == EINTR) continue;
-      kill(c, "write error");
-      return false;
-    }
-    if (c->pairEof || c->pair < 0) return true;
-    ssize_t r = recv(c->pair, g_scratch, kScratch, 0);
-    if (r > 0) {
-      // Handed to SSL_write through toTcp so that a partial write is retried with the same bytes.
-      if (!c->toTcp.set(g_scratch, size_t(r))) {
-        kill(c, "out of memory");
-        return false;
+  size_t sent = 0;
+  bool ok = true;
+  while (Out* o = c->outHead) {
+    ERR_clear_error();
+    errno = 0;
+    // A chunk retried after WANT_* is the same bytes at the same place (ACCEPT_MOVING_WRITE_BUFFER
+    // is set anyway); PARTIAL_WRITE lets SSL_write take part of a large chunk.
+    int n = SSL_write(c->ssl, o->data + o->off, int(o->len));
+    if (n > 0) {
+      o->off += size_t(n);
+      o->len -= size_t(n);
+      sent += size_t(n);
+      if (o->len == 0) {
+        c->outHead = o->next;
+        if (!c->outHead) c->outTail = nullptr;
+        free(o);
       }
       continue;
     }
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-    c->pairEof = true;  // EOF, or an error (reset): JS is done with the session
-    return true;
+    int e = SSL_get_error(c->ssl, n);
+    if (e == SSL_ERROR_WANT_WRITE) break;
+    if (e == SSL_ERROR_WANT_READ) {
+      c->writeWantsRead = true;
+      break;
+    }
+    if (e == SSL_ERROR_SYSCALL && errno == EINTR) continue;
+    ok = false;
+    break;
   }
-}
-
-/** Handshake done: JS gets its end of the pair. */
-bool opened(Conn* c) {
-  c->state = State::Open;
-  c->deadline = 0;
-  auto* r = new Result{};
-  r->id = c->id;
-  r->fd = c->jsFd;
-  c->jsFd = -1;
-  snprintf(r->protocol, sizeof r->protocol, "%s", SSL_get_version(c->ssl));
-  const char* cipher = SSL_get_cipher_name(c->ssl);
-  snprintf(r->cipher, sizeof r->cipher, "%s", cipher ? cipher : "");
-  post(r);
+  if (sent) {
+    char buf[24];
+    int len = snprintf(buf, sizeof buf, "%zu", sent);
+    post(c->id, kSent, buf, size_t(len));
+  }
+  if (!ok) {
+    kill(c, "write error");
+    return false;
+  }
   return true;
 }
 
-void service(Conn* c, uint32_t events, bool fromTcp) {
+void service(Conn* c, uint32_t events) {
   if (c->dead) return;
   if (c->state == State::Handshake) {
-    if (fromTcp && (events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN)) {
+    if ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN)) {
       kill(c, "client closed during the handshake");
       return;
     }
@@ -359,7 +304,16 @@ void service(Conn* c, uint32_t events, bool fromTcp) {
     errno = 0;
     int r = SSL_accept(c->ssl);
     if (r == 1) {
-      if (!opened(c)) return;
+      c->state = State::Open;
+      c->deadline = 0;
+      const char* proto = SSL_get_version(c->ssl);
+      const char* cipher = SSL_get_cipher_name(c->ssl);
+      char buf[96];
+      int n = snprintf(buf, sizeof buf, "%s%c%s", proto ? proto : "", 0, cipher ? cipher : "");
+      if (!post(c->id, kOpen, buf, size_t(n))) {
+        kill(c, "cannot hand the session to JS");
+        return;
+      }
     } else {
       int e = SSL_get_error(c->ssl, r);
       if (e == SSL_ERROR_WANT_READ) c->handshakeWants = EPOLLIN;
@@ -376,29 +330,18 @@ void service(Conn* c, uint32_t events, bool fromTcp) {
     }
   }
   if (!pumpIn(c) || !pumpOut(c)) return;
-  // Data queued for JS by the last read may now be writable too: one more pass costs nothing.
-  if (c->toPair.len == 0 && !pumpIn(c)) return;
-  if (fromTcp && (events & (EPOLLERR | EPOLLHUP))) {
+  if (events & (EPOLLERR | EPOLLHUP)) {
     kill(c, nullptr);  // the client is gone both ways: nothing more can reach it
     return;
   }
-  if (!fromTcp && (events & (EPOLLERR | EPOLLHUP)) && c->pair >= 0) {
-    // JS closed its end completely: nothing more to read from or deliver to it (and the client's
-    // bytes are no longer read: with nowhere to go they would wake epoll for nothing, again and again).
-    c->pairEof = true;
-    c->tcpEof = true;
-    c->toPair.clear();
-    closeFd(c->pair);
-    c->pairEnd.registered = false;
-  }
-  if (c->pairEof && c->toTcp.len == 0) {
+  if (c->jsEnded && !c->outHead) {
     // Everything JS wrote has been handed to TLS: say close_notify (best effort) and close.
     ERR_clear_error();
     SSL_shutdown(c->ssl);
     kill(c, nullptr);
     return;
   }
-  if (c->pairEof && c->deadline == 0) c->deadline = nowMs() + kCloseLingerMs;
+  if (c->jsEnded && c->deadline == 0) c->deadline = nowMs() + kCloseLingerMs;
   rearm(c);
 }
 
@@ -410,27 +353,62 @@ void reapDead() {
   }
 }
 
-void registerIncoming() {
+/** New connections, then JS's calls in the order it made them. */
+void drainQueues() {
   std::vector<Conn*> batch;
-  std::vector<uint32_t> cancel;
+  std::vector<Cmd> cmds;
+  g_wakePending.store(false);  // from here, a new call writes the eventfd again
   {
     std::lock_guard<std::mutex> lock(g_mu);
     batch.swap(g_incoming);
-    cancel.swap(g_cancel);
+    cmds.swap(g_cmds);
   }
-  // Rare (a listener closing with handshakes under way): a walk over the list is fine.
-  for (uint32_t id : cancel)
-    for (Conn* c = g_all; c; c = c->next)
-      if (c->id == id && c->state == State::Handshake) {
-        kill(c, "cancelled");
-        break;
-      }
   for (Conn* c : batch) {
     c->next = g_all;
     if (g_all) g_all->prev = c;
     g_all = c;
-    service(c, 0, true);  // SSL_accept: usually WANT_READ, and the ClientHello may be there already
+    g_byId[c->id] = c;
+    service(c, 0);  // SSL_accept: usually WANT_READ, and the ClientHello may be there already
   }
+  // Commands first change state, then each connection touched is serviced once (a burst of sends
+  // becomes one pass of SSL_write calls).
+  std::vector<Conn*> touched;
+  for (Cmd& m : cmds) {
+    auto it = g_byId.find(m.id);
+    Conn* c = it == g_byId.end() ? nullptr : it->second;
+    if (!c || c->dead) {  // already gone (the client left): its CLOSE is on its way to JS
+      free(m.out);
+      continue;
+    }
+    switch (m.kind) {
+      case kSend:
+        if (c->jsEnded) {
+          free(m.out);
+          break;
+        }
+        m.out->next = nullptr;
+        if (c->outTail) c->outTail->next = m.out;
+        else c->outHead = m.out;
+        c->outTail = m.out;
+        break;
+      case kEndCmd:
+        c->jsEnded = true;
+        c->tcpEof = true;  // what the client sends now has nobody to go to
+        break;
+      case kDestroy:
+        kill(c, nullptr);
+        continue;
+      case kAck:
+        c->unacked = m.n >= c->unacked ? 0 : c->unacked - m.n;
+        break;
+      case kCancel:
+        if (c->state == State::Handshake) kill(c, "cancelled");
+        continue;
+    }
+    touched.push_back(c);
+  }
+  for (Conn* c : touched)
+    if (!c->dead && c->state == State::Open) service(c, 0);
 }
 
 void expire() {
@@ -453,17 +431,17 @@ void* threadMain(void*) {
       abort();  // cannot happen with a valid epoll fd; better a crash than silent dead sessions
     }
     for (int i = 0; i < n; i++) {
-      End* e = static_cast<End*>(events[i].data.ptr);
-      if (!e) {
+      Conn* c = static_cast<Conn*>(events[i].data.ptr);
+      if (!c) {
         uint64_t v;
         while (read(g_wake, &v, sizeof v) < 0 && errno == EINTR) {
         }
         continue;
       }
-      service(e->conn, events[i].events, !e->pair);
+      service(c, events[i].events);
     }
     reapDead();
-    registerIncoming();
+    drainQueues();
     // Deadlines are coarse (a second) and only for handshakes and lingering closes: one pass over
     // the list per second, a few microseconds for ten thousand idle connections.
     int64_t now = nowMs();
@@ -490,26 +468,37 @@ bool getString(napi_env env, napi_value v, std::vector<char>& out) {
   return napi_get_value_string_utf8(env, v, out.data(), len + 1, &len) == napi_ok;
 }
 
+/** onEvent(kind, id, arg, arg2): DATA a Buffer (a copy), SENT a count, OPEN protocol and cipher. */
 void callJs(napi_env env, napi_value cb, void*, void* data) {
-  auto* r = static_cast<Result*>(data);
-  if (!env) {  // the function is being torn down: nobody will take the descriptor
-    if (r->fd >= 0) close(r->fd);
-    delete r;
+  auto* e = static_cast<Ev*>(data);
+  if (!env) {  // the function is being torn down
+    free(e);
     return;
   }
-  napi_value argv[5], undef;
+  napi_value argv[4], undef;
   napi_get_undefined(env, &undef);
-  napi_create_uint32(env, r->id, &argv[0]);
-  napi_create_int32(env, r->fd, &argv[1]);
-  napi_create_string_utf8(env, r->protocol, NAPI_AUTO_LENGTH, &argv[2]);
-  napi_create_string_utf8(env, r->cipher, NAPI_AUTO_LENGTH, &argv[3]);
-  if (r->fd < 0) napi_create_string_utf8(env, r->error, NAPI_AUTO_LENGTH, &argv[4]);
-  else argv[4] = undef;
-  delete r;
-  napi_call_function(env, undef, cb, 5, argv, nullptr);
+  napi_create_uint32(env, e->kind, &argv[0]);
+  napi_create_uint32(env, e->id, &argv[1]);
+  argv[2] = undef;
+  argv[3] = undef;
+  switch (e->kind) {
+    case kOpen:
+      napi_create_string_utf8(env, e->data, NAPI_AUTO_LENGTH, &argv[2]);
+      napi_create_string_utf8(env, e->data + strlen(e->data) + 1, NAPI_AUTO_LENGTH, &argv[3]);
+      break;
+    case kData:
+      napi_create_buffer_copy(env, e->n, e->data, nullptr, &argv[2]);
+      break;
+    case kSent:
+      napi_create_double(env, strtod(e->data, nullptr), &argv[2]);
+      break;
+    default:
+      napi_create_string_utf8(env, e->data, e->n, &argv[2]);
+  }
+  free(e);
+  napi_call_function(env, undef, cb, 4, argv, nullptr);
 }
 
-/** start(callback): the thread and its epoll set. */
 napi_value Start(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -643,7 +632,7 @@ napi_value CreateContext(napi_env env, napi_callback_info info) {
 
 /**
  * adopt(fd, handshakeTimeoutMs, context): takes a duplicate of an accepted TCP socket; returns the
- * connection's id, which the handshake's result carries.
+ * connection's id, which its events carry.
  */
 napi_value Adopt(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -660,32 +649,19 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
     return throwError(env, "adopt(fd, timeoutMs, context): a descriptor, a timeout and a context are needed");
   SSL_CTX* ctx = static_cast<SSL_CTX*>(ctxData);
   if (!g_running) return throwError(env, "tls front not started");
-  // Every descriptor the connection will need is taken now, so that running out of them (EMFILE)
-  // is an error here, which JS answers by using Node's TLS for this connection, and not a
-  // handshake cut later.
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
-    return throwError(env, strerror(errno));
+  // The duplicate is the one descriptor the connection needs: running out of them (EMFILE) is an
+  // error here, which JS answers by using Node's TLS for this connection, not a handshake cut later.
   int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) {
-    int e = errno;
-    close(sv[0]);
-    close(sv[1]);
-    return throwError(env, strerror(e));
-  }
+  if (own < 0) return throwError(env, strerror(errno));
   int flags = fcntl(own, F_GETFL);
   if (flags < 0 || fcntl(own, F_SETFL, flags | O_NONBLOCK) != 0) {
     close(own);
-    close(sv[0]);
-    close(sv[1]);
     return throwError(env, "cannot make the socket non-blocking");
   }
   SSL* ssl = SSL_new(ctx);  // takes its own reference on ctx
   if (!ssl || SSL_set_fd(ssl, own) != 1) {
     if (ssl) SSL_free(ssl);
     close(own);
-    close(sv[0]);
-    close(sv[1]);
     ERR_clear_error();
     return throwError(env, "SSL_new failed");
   }
@@ -693,41 +669,88 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
   c->id = g_nextId.fetch_add(1);
   if (c->id == 0) c->id = g_nextId.fetch_add(1);  // 0 is never an id
   c->tcp = own;
-  c->pair = sv[0];
-  c->jsFd = sv[1];
   c->ssl = ssl;
-  c->tcpEnd.conn = c;
-  c->pairEnd.conn = c;
   c->deadline = timeoutMs > 0 ? nowMs() + timeoutMs : 0;
   g_live.fetch_add(1);
   {
     std::lock_guard<std::mutex> lock(g_mu);
     g_incoming.push_back(c);
   }
-  uint64_t one = 1;
-  while (write(g_wake, &one, sizeof one) < 0 && errno == EINTR) {
-  }
+  wakeThread();
   napi_value id;
   napi_create_uint32(env, c->id, &id);
   return id;
 }
 
-/** cancel(id): drops a connection still in its handshake (its listener is closing). */
-napi_value Cancel(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  uint32_t id = 0;
-  if (argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok)
-    return throwError(env, "cancel(id): an id is needed");
-  if (!g_running) return nullptr;
+void pushCmd(const Cmd& m) {
   {
     std::lock_guard<std::mutex> lock(g_mu);
-    g_cancel.push_back(id);
+    g_cmds.push_back(m);
   }
-  uint64_t one = 1;
-  while (write(g_wake, &one, sizeof one) < 0 && errno == EINTR) {
+  wakeThread();
+}
+
+/** The id (and a count) every command takes; false (with a JS exception) if they are missing. */
+bool idArgs(napi_env env, napi_callback_info info, uint32_t& id, napi_value* second) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) {
+    throwError(env, "an id is needed");
+    return false;
   }
+  if (second) {
+    if (argc < 2) {
+      throwError(env, "a second argument is needed");
+      return false;
+    }
+    *second = argv[1];
+  }
+  return true;
+}
+
+/** send(id, buffer): the bytes are copied; the thread writes them in order and posts SENT. */
+napi_value Send(napi_env env, napi_callback_info info) {
+  uint32_t id;
+  napi_value b;
+  if (!idArgs(env, info, id, &b)) return nullptr;
+  void* data = nullptr;
+  size_t len = 0;
+  bool isBuf = false;
+  if (napi_is_buffer(env, b, &isBuf) != napi_ok || !isBuf || napi_get_buffer_info(env, b, &data, &len) != napi_ok)
+    return throwError(env, "send(id, buffer): a Buffer is needed");
+  if (!g_running || len == 0) return nullptr;
+  auto* o = static_cast<Out*>(malloc(sizeof(Out) + len));
+  if (!o) return throwError(env, "out of memory");
+  o->next = nullptr;
+  o->off = 0;
+  o->len = len;
+  memcpy(o->data, data, len);
+  pushCmd(Cmd{kSend, id, len, o});
+  return nullptr;
+}
+
+napi_value simpleCmd(napi_env env, napi_callback_info info, CmdKind kind) {
+  uint32_t id;
+  if (!idArgs(env, info, id, nullptr)) return nullptr;
+  if (g_running) pushCmd(Cmd{kind, id, 0, nullptr});
+  return nullptr;
+}
+/** end(id): what was sent is flushed, then close_notify and close (CLOSE follows). */
+napi_value End(napi_env env, napi_callback_info info) { return simpleCmd(env, info, kEndCmd); }
+/** destroy(id): closed at once; what was not yet written is dropped (CLOSE follows). */
+napi_value Destroy(napi_env env, napi_callback_info info) { return simpleCmd(env, info, kDestroy); }
+/** cancel(id): drops a connection still in its handshake (its listener is closing). */
+napi_value Cancel(napi_env env, napi_callback_info info) { return simpleCmd(env, info, kCancel); }
+
+/** ack(id, n): JS delivered n more bytes of DATA; the client is read again below kMaxUnacked. */
+napi_value Ack(napi_env env, napi_callback_info info) {
+  uint32_t id;
+  napi_value v;
+  if (!idArgs(env, info, id, &v)) return nullptr;
+  int64_t n = 0;
+  if (napi_get_value_int64(env, v, &n) != napi_ok || n < 0) return throwError(env, "ack(id, n): a count is needed");
+  if (g_running && n > 0) pushCmd(Cmd{kAck, id, size_t(n), nullptr});
   return nullptr;
 }
 
@@ -743,6 +766,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"createContext", nullptr, CreateContext, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adopt", nullptr, Adopt, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"send", nullptr, Send, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"end", nullptr, End, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"destroy", nullptr, Destroy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ack", nullptr, Ack, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cancel", nullptr, Cancel, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"live", nullptr, Live, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
