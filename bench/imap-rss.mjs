@@ -19,8 +19,8 @@
 // --hold SECONDS: keep the sessions open that long after the figures (to look at /proc/PID/smaps).
 // --tls-engine native|node|auto: the server's `tls.engine` (default: its own default, "auto").
 // --nofile N: the server's descriptor limit (via prlimit: lowering it needs no privilege, raising
-// it above the hard limit needs CAP_SYS_RESOURCE). The native TLS front holds three descriptors per
-// session (the TCP socket and both ends of its socketpair) and takes at most a sixth of the limit.
+// it above the hard limit needs CAP_SYS_RESOURCE). The native TLS front holds one descriptor per
+// session and takes at most half the limit or all but 1024 of it (the larger).
 //
 //   node bench/imap-rss.mjs [--connections 10000] [--users 100] [--select] [--plain] [--heap [--keep-snapshot]]
 //       [--node-args "..."] [--hold S] [--tls-engine E] [--nofile N] [--record]

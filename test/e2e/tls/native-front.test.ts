@@ -385,7 +385,7 @@ test('TLS below 1.2 is refused', async () => {
   );
 });
 
-test('POP3S and SMTP submission over TLS through the native front', async () => {
+test('POP3S through the native front; SMTP submission over TLS beside it (Node TLS: smtp-server needs a net.Socket)', async () => {
   const r = await python(`
 p = poplib.POP3_SSL("127.0.0.1", ${srv.ports.pop3s}, context=ctx(), timeout=30)
 p.user("${USER}"); p.pass_("${PASS}")
