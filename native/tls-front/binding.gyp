@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "tls_front",
-      "sources": ["src/tls_front.cc"],
+      "sources": ["src/tls_front.cc", "src/tls13_record.cc"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2", "-fno-exceptions"],
       "cflags_cc!": ["-fno-rtti"],
       "defines": ["NAPI_VERSION=8"]

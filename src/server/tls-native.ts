@@ -18,6 +18,8 @@ interface Addon extends LeanSocketOps {
   adopt(fd: number, handshakeTimeoutMs: number, context: NativeContext): number;
   cancel(id: number): void;
   live(): number;
+  /** ownRecords: TLS 1.3 sessions whose records the addon protects itself (their SSL object freed). */
+  stats(): { live: number; ownRecords: number };
 }
 /** An SSL_CTX held by the addon, freed when JS lets go of it (connections keep their reference). */
 type NativeContext = { readonly __nativeContext: unique symbol };
@@ -42,6 +44,8 @@ export interface TlsFront {
   setContext(cert: string, key: string): void;
   /** Connections the native thread holds in this process (handshaking or open). */
   live(): number;
+  /** Of them, TLS 1.3 sessions past their handshake, which no longer hold an OpenSSL SSL object. */
+  ownRecords(): number;
   /** Drops this front's handshakes under way; open sessions end when their sockets are destroyed. */
   close(): void;
 }
@@ -160,6 +164,7 @@ export function startTlsFront(
       context = addon.createContext(cert, key, ciphers.list, ciphers.suites);
     },
     live: () => addon.live(),
+    ownRecords: () => addon.stats().ownRecords,
     close() {
       if (closed) return;
       closed = true;

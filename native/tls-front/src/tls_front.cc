@@ -27,6 +27,8 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include "tls13_record.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -43,6 +45,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <new>
 #include <unordered_map>
 #include <vector>
 
@@ -68,6 +71,14 @@ struct Out {
 
 enum class State { Handshake, Open };
 
+/** A TLS 1.3 handshake's application traffic secrets, from OpenSSL's key log callback. */
+struct Secrets {
+  uint8_t client[tls13::kMaxSecret];
+  uint8_t server[tls13::kMaxSecret];
+  uint8_t clientLen = 0;
+  uint8_t serverLen = 0;
+};
+
 struct Conn {
   uint32_t id = 0;
   int tcp = -1;
@@ -88,6 +99,17 @@ struct Conn {
   Conn* next = nullptr;
   bool dead = false;
   Conn* nextDead = nullptr;
+  // TLS 1.3 after the handshake: OpenSSL's SSL object is freed and the records are ours
+  // (tls13_record.h). keys is set instead of ssl; the buffers exist only while bytes wait in them.
+  tls13::Keys* keys = nullptr;
+  Secrets* secrets = nullptr;  // during the handshake
+  uint8_t ticketsSent = 0;     // NewSessionTicket records OpenSSL sent under the server's traffic key
+  bool keyUpdateDue = false;   // the client asked for our KeyUpdate, or our key has sealed enough
+  uint8_t* in = nullptr;       // the start of a record not yet complete
+  uint32_t inLen = 0;
+  uint8_t* pending = nullptr;  // sealed bytes the socket has not taken yet
+  uint32_t pendingOff = 0;
+  uint32_t pendingLen = 0;
 };
 
 enum EvKind : uint8_t { kOpen = 0, kFail = 1, kData = 2, kSent = 3, kEnd = 4, kClose = 5 };
@@ -118,6 +140,7 @@ std::atomic<bool> g_wakePending{false};  // an eventfd write is already on its w
 int g_epoll = -1;
 int g_wake = -1;  // eventfd: new connections or commands
 std::atomic<uint32_t> g_live{0};
+std::atomic<uint32_t> g_detached{0};  // of them, TLS 1.3 sessions on our own record layer
 std::atomic<uint32_t> g_nextId{1};
 bool g_running = false;
 pthread_t g_thread;
@@ -128,6 +151,12 @@ Conn* g_all = nullptr;
 Conn* g_dead = nullptr;
 std::unordered_map<uint32_t, Conn*> g_byId;
 char g_scratch[kScratch];
+// Protected records in and out of the TLS 1.3 connections: several records per system call.
+constexpr size_t kRecordBatch = 4;
+uint8_t g_recv[tls13::kMaxRecord * kRecordBatch];
+uint8_t g_send[tls13::kMaxRecord * kRecordBatch];
+// AES-GCM's limit is 2^24.5 full records per key (RFC 8446 §5.5): rekey well before it.
+constexpr uint64_t kRekeyAfter = uint64_t(1) << 24;
 
 void lastSslError(char* out, size_t n, const char* what) {
   unsigned long e = ERR_get_error();
@@ -175,6 +204,29 @@ void freeOut(Conn* c) {
   c->outTail = nullptr;
 }
 
+void dropSecrets(Conn* c) {
+  if (!c->secrets) return;
+  OPENSSL_cleanse(c->secrets, sizeof *c->secrets);
+  delete c->secrets;
+  c->secrets = nullptr;
+}
+
+void dropRecordState(Conn* c) {
+  dropSecrets(c);
+  if (c->keys) {
+    g_detached.fetch_sub(1);
+    tls13::wipe(*c->keys);
+    delete c->keys;
+    c->keys = nullptr;
+  }
+  free(c->in);
+  c->in = nullptr;
+  c->inLen = 0;
+  free(c->pending);
+  c->pending = nullptr;
+  c->pendingOff = c->pendingLen = 0;
+}
+
 /** Frees everything the connection holds; the struct itself after the current batch of events. */
 void kill(Conn* c, const char* why) {
   if (c->dead) return;
@@ -183,6 +235,7 @@ void kill(Conn* c, const char* why) {
   postText(c->id, c->state == State::Handshake ? kFail : kClose, why ? why : "closed");
   if (c->ssl) SSL_free(c->ssl);  // the fd is not owned by the SSL (SSL_set_fd uses BIO_NOCLOSE)
   c->ssl = nullptr;
+  dropRecordState(c);
   if (c->tcp >= 0) close(c->tcp);  // closing also removes it from the epoll set (never dup'd)
   c->tcp = -1;
   freeOut(c);
@@ -201,7 +254,7 @@ void rearm(Conn* c) {
     want = c->handshakeWants;
   } else {
     if ((!c->tcpEof && c->unacked < kMaxUnacked) || c->writeWantsRead) want |= EPOLLIN;
-    if (c->outHead || c->readWantsWrite) want |= EPOLLOUT;
+    if (c->outHead || c->readWantsWrite || c->pendingLen || c->keyUpdateDue) want |= EPOLLOUT;
   }
   if (c->registered && c->events == want) return;
   epoll_event ev{};
@@ -215,8 +268,12 @@ void rearm(Conn* c) {
   c->events = want;
 }
 
+bool pumpInRecords(Conn* c);
+bool pumpOutRecords(Conn* c);
+
 /** Client -> JS, while JS keeps up. Returns false if the connection was killed. */
 bool pumpIn(Conn* c) {
+  if (c->keys) return pumpInRecords(c);
   if (c->tcpEof) return true;
   c->readWantsWrite = false;
   while (c->unacked < kMaxUnacked) {
@@ -251,6 +308,7 @@ bool pumpIn(Conn* c) {
 
 /** JS -> client. Returns false if the connection was killed. */
 bool pumpOut(Conn* c) {
+  if (c->keys) return pumpOutRecords(c);
   c->writeWantsRead = false;
   size_t sent = 0;
   bool ok = true;
@@ -293,6 +351,324 @@ bool pumpOut(Conn* c) {
   return true;
 }
 
+// --- TLS 1.3 connections after the handshake (tls13_record.h) -----------------------------------
+
+/**
+ * Writes what the socket takes of one buffer; keeps the rest in c->pending. False (the connection
+ * killed) on an error.
+ */
+bool sendOrKeep(Conn* c, const uint8_t* data, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = send(c->tcp, data + done, len - done, MSG_NOSIGNAL);
+    if (n > 0) {
+      done += size_t(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    kill(c, "write error");
+    return false;
+  }
+  if (done < len) {
+    c->pending = static_cast<uint8_t*>(malloc(len - done));
+    if (!c->pending) {
+      kill(c, "out of memory");
+      return false;
+    }
+    memcpy(c->pending, data + done, len - done);
+    c->pendingOff = 0;
+    c->pendingLen = uint32_t(len - done);
+  }
+  return true;
+}
+
+/** Sealed bytes left from an earlier pass; false if the connection was killed. */
+bool flushPending(Conn* c) {
+  while (c->pendingLen) {
+    ssize_t n = send(c->tcp, c->pending + c->pendingOff, c->pendingLen, MSG_NOSIGNAL);
+    if (n > 0) {
+      c->pendingOff += uint32_t(n);
+      c->pendingLen -= uint32_t(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    kill(c, "write error");
+    return false;
+  }
+  free(c->pending);
+  c->pending = nullptr;
+  c->pendingOff = 0;
+  return true;
+}
+
+/** A short record (alert, KeyUpdate) sealed and written, or kept if the socket is full. */
+bool sendControl(Conn* c, uint8_t type, const uint8_t* body, size_t len) {
+  uint8_t rec[tls13::kOverhead + 8];
+  memcpy(rec + tls13::kHeader, body, len);
+  size_t n = tls13::seal(*c->keys, type, rec, len);
+  if (!n) {
+    kill(c, "cannot seal a record");
+    return false;
+  }
+  if (c->pendingLen) {  // after what is already waiting, in order
+    auto* grown = static_cast<uint8_t*>(malloc(c->pendingLen + n));
+    if (!grown) {
+      kill(c, "out of memory");
+      return false;
+    }
+    memcpy(grown, c->pending + c->pendingOff, c->pendingLen);
+    memcpy(grown + c->pendingLen, rec, n);
+    free(c->pending);
+    c->pending = grown;
+    c->pendingOff = 0;
+    c->pendingLen += uint32_t(n);
+    return true;
+  }
+  return sendOrKeep(c, rec, n);
+}
+
+/** A fatal alert (best effort: the connection closes whatever the socket takes), then the close. */
+void failWithAlert(Conn* c, uint8_t description, const char* why) {
+  if (c->keys && !c->pendingLen) {
+    uint8_t rec[tls13::kOverhead + 2];
+    rec[tls13::kHeader] = 2;  // fatal
+    rec[tls13::kHeader + 1] = description;
+    if (size_t n = tls13::seal(*c->keys, tls13::kAlert, rec, 2)) {
+      ssize_t ignored = send(c->tcp, rec, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      (void)ignored;
+    }
+  }
+  kill(c, why);
+}
+
+constexpr uint8_t kAlertUnexpectedMessage = 10;
+constexpr uint8_t kAlertBadRecordMac = 20;
+constexpr uint8_t kAlertRecordOverflow = 22;
+constexpr uint8_t kAlertDecodeError = 50;
+
+/**
+ * Handshake messages after the handshake. From a client to a server only KeyUpdate can come
+ * (NewSessionTicket and CertificateRequest go the other way; there is no post-handshake client
+ * authentication here). False if the connection was killed.
+ */
+bool onPostHandshake(Conn* c, const uint8_t* p, size_t n) {
+  while (n) {
+    if (n < 4) {  // split across records: legal, but no client does it for a 5-byte message
+      failWithAlert(c, kAlertUnexpectedMessage, "fragmented handshake message");
+      return false;
+    }
+    size_t len = size_t(p[1]) << 16 | size_t(p[2]) << 8 | p[3];
+    if (p[0] != 24 /* key_update */) {
+      failWithAlert(c, kAlertUnexpectedMessage, "unexpected handshake message");
+      return false;
+    }
+    if (len != 1 || n != 5 || p[4] > 1) {
+      // A KeyUpdate is one byte, and the last message under the old key (§5.1).
+      failWithAlert(c, kAlertDecodeError, "malformed KeyUpdate");
+      return false;
+    }
+    if (!tls13::update(*c->keys, c->keys->read)) {
+      kill(c, "cannot update the read key");
+      return false;
+    }
+    if (p[4] == 1) c->keyUpdateDue = true;  // update_requested: ours goes before our next record
+    return true;
+  }
+  return true;
+}
+
+/** Client -> JS for a TLS 1.3 connection. Returns false if the connection was killed. */
+bool pumpInRecords(Conn* c) {
+  tls13::Keys& k = *c->keys;
+  while (!c->tcpEof && c->unacked < kMaxUnacked) {
+    // Idle connections hold no buffer: reads land in the thread's, and only an incomplete record
+    // is copied into one of the connection's own until its end arrives.
+    uint8_t* buf = c->in ? c->in : g_recv;
+    size_t have = c->in ? c->inLen : 0;
+    size_t cap = c->in ? tls13::kMaxRecord : sizeof g_recv;
+    ssize_t got = recv(c->tcp, buf + have, cap - have, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+      kill(c, "read error");
+      return false;
+    }
+    if (got == 0) {  // EOF without close_notify: the end of the stream (SSL_OP_IGNORE_UNEXPECTED_EOF)
+      c->tcpEof = true;
+      free(c->in);
+      c->in = nullptr;
+      c->inLen = 0;
+      postText(c->id, kEnd, "");
+      return true;
+    }
+    have += size_t(got);
+    // Records are opened in place and their contents moved down to `plainEnd`, so one DATA event
+    // carries every complete record of this read.
+    size_t off = 0, plainEnd = 0;
+    bool ended = false;
+    auto flushData = [&]() -> bool {
+      if (!plainEnd) return true;
+      if (!post(c->id, kData, reinterpret_cast<char*>(buf), plainEnd)) {
+        kill(c, "cannot hand data to JS");
+        return false;
+      }
+      c->unacked += plainEnd;
+      plainEnd = 0;
+      return true;
+    };
+    while (have - off >= tls13::kHeader) {
+      uint8_t* rec = buf + off;
+      size_t len = size_t(rec[3]) << 8 | rec[4];
+      if (rec[0] != tls13::kApplicationData || rec[1] != 3 || rec[2] != 3) {
+        flushData();
+        if (!c->dead) failWithAlert(c, kAlertUnexpectedMessage, "unexpected record");
+        return false;
+      }
+      if (len > tls13::kMaxCipher) {
+        flushData();
+        if (!c->dead) failWithAlert(c, kAlertRecordOverflow, "record too long");
+        return false;
+      }
+      if (have - off < tls13::kHeader + len) break;
+      uint8_t type = 0;
+      uint8_t* plain = nullptr;
+      size_t plainLen = 0;
+      off += tls13::kHeader + len;
+      if (!tls13::open(k, rec, tls13::kHeader + len, type, plain, plainLen)) {
+        flushData();
+        if (!c->dead) failWithAlert(c, kAlertBadRecordMac, "record not authentic");
+        return false;
+      }
+      if (type == tls13::kApplicationData) {
+        memmove(buf + plainEnd, plain, plainLen);
+        plainEnd += plainLen;
+        continue;
+      }
+      if (!flushData()) return false;
+      if (type == tls13::kAlert && plainLen == 2 && plain[1] == 0) {  // close_notify
+        ended = true;
+        break;
+      }
+      if (type == tls13::kAlert) {
+        kill(c, "alert from the client");
+        return false;
+      }
+      if (type != tls13::kHandshake) {
+        failWithAlert(c, kAlertUnexpectedMessage, "unexpected content type");
+        return false;
+      }
+      if (!onPostHandshake(c, plain, plainLen)) return false;
+    }
+    if (!flushData()) return false;
+    if (ended) {  // what follows close_notify is ignored
+      c->tcpEof = true;
+      free(c->in);
+      c->in = nullptr;
+      c->inLen = 0;
+      postText(c->id, kEnd, "");
+      return true;
+    }
+    size_t rest = have - off;
+    if (rest == 0) {
+      free(c->in);
+      c->in = nullptr;
+      c->inLen = 0;
+    } else if (buf == c->in) {
+      memmove(c->in, c->in + off, rest);
+      c->inLen = uint32_t(rest);
+    } else {
+      c->in = static_cast<uint8_t*>(malloc(tls13::kMaxRecord));
+      if (!c->in) {
+        kill(c, "out of memory");
+        return false;
+      }
+      memcpy(c->in, buf + off, rest);
+      c->inLen = uint32_t(rest);
+    }
+  }
+  return true;  // JS holds enough: the client waits (in the kernel, then in its own buffers)
+}
+
+/** JS -> client for a TLS 1.3 connection. Returns false if the connection was killed. */
+bool pumpOutRecords(Conn* c) {
+  tls13::Keys& k = *c->keys;
+  if (!flushPending(c)) return false;
+  size_t sealed = 0;
+  while (!c->pendingLen && (c->outHead || c->keyUpdateDue || k.write.seq >= kRekeyAfter)) {
+    if (c->keyUpdateDue || k.write.seq >= kRekeyAfter) {
+      const uint8_t keyUpdate[5] = {24, 0, 0, 1, 0};  // update_not_requested
+      if (!sendControl(c, tls13::kHandshake, keyUpdate, sizeof keyUpdate)) return false;
+      if (!tls13::update(k, k.write)) {
+        kill(c, "cannot update the write key");
+        return false;
+      }
+      c->keyUpdateDue = false;
+      continue;
+    }
+    // Fill the batch with full records straight from JS's chunks, then one send().
+    size_t used = 0;
+    while (c->outHead && used + tls13::kMaxRecord <= sizeof g_send && k.write.seq + 1 < kRekeyAfter) {
+      uint8_t* body = g_send + used + tls13::kHeader;
+      size_t n = 0;
+      while (Out* o = c->outHead) {
+        size_t take = o->len < tls13::kMaxPlain - n ? o->len : tls13::kMaxPlain - n;
+        memcpy(body + n, o->data + o->off, take);
+        n += take;
+        o->off += take;
+        o->len -= take;
+        if (o->len == 0) {
+          c->outHead = o->next;
+          if (!c->outHead) c->outTail = nullptr;
+          free(o);
+        }
+        if (n == tls13::kMaxPlain) break;
+      }
+      size_t recLen = tls13::seal(k, tls13::kApplicationData, g_send + used, n);
+      if (!recLen) {
+        kill(c, "cannot seal a record");
+        return false;
+      }
+      used += recLen;
+      sealed += n;
+    }
+    if (used && !sendOrKeep(c, g_send, used)) return false;
+  }
+  if (sealed) {
+    char buf[24];
+    int len = snprintf(buf, sizeof buf, "%zu", sealed);
+    post(c->id, kSent, buf, size_t(len));
+  }
+  return true;
+}
+
+/**
+ * After a TLS 1.3 handshake with one of the three usual suites: take the traffic secrets and free
+ * the SSL object. Anything else (TLS 1.2, a CCM suite, bytes OpenSSL still holds) keeps OpenSSL.
+ */
+void detach(Conn* c) {
+  Secrets* s = c->secrets;
+  tls13::Suite suite;
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(c->ssl);
+  if (!s || SSL_version(c->ssl) != TLS1_3_VERSION || !cipher || !tls13::suiteFor(SSL_CIPHER_get_id(cipher), suite) ||
+      s->clientLen != tls13::hashLength(suite) || s->serverLen != s->clientLen || SSL_has_pending(c->ssl)) {
+    dropSecrets(c);
+    return;
+  }
+  auto* keys = new tls13::Keys;
+  if (!tls13::init(*keys, suite, s->client, s->server, c->ticketsSent)) {
+    delete keys;
+    dropSecrets(c);
+    return;
+  }
+  dropSecrets(c);
+  SSL_free(c->ssl);  // the descriptor stays: SSL_set_fd's BIO does not own it
+  c->ssl = nullptr;
+  c->keys = keys;
+  g_detached.fetch_add(1);
+}
+
 void service(Conn* c, uint32_t events) {
   if (c->dead) return;
   if (c->state == State::Handshake) {
@@ -314,6 +690,7 @@ void service(Conn* c, uint32_t events) {
         kill(c, "cannot hand the session to JS");
         return;
       }
+      detach(c);
     } else {
       int e = SSL_get_error(c->ssl, r);
       if (e == SSL_ERROR_WANT_READ) c->handshakeWants = EPOLLIN;
@@ -334,10 +711,20 @@ void service(Conn* c, uint32_t events) {
     kill(c, nullptr);  // the client is gone both ways: nothing more can reach it
     return;
   }
-  if (c->jsEnded && !c->outHead) {
+  if (c->jsEnded && !c->outHead && !c->pendingLen) {
     // Everything JS wrote has been handed to TLS: say close_notify (best effort) and close.
-    ERR_clear_error();
-    SSL_shutdown(c->ssl);
+    if (c->keys) {
+      uint8_t rec[tls13::kOverhead + 2];
+      rec[tls13::kHeader] = 1;  // warning
+      rec[tls13::kHeader + 1] = 0;  // close_notify
+      if (size_t n = tls13::seal(*c->keys, tls13::kAlert, rec, 2)) {
+        ssize_t ignored = send(c->tcp, rec, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)ignored;
+      }
+    } else {
+      ERR_clear_error();
+      SSL_shutdown(c->ssl);
+    }
     kill(c, nullptr);
     return;
   }
@@ -545,6 +932,49 @@ napi_value Start(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** 0-9a-f pairs to bytes; the number of bytes, 0 if malformed or too long. */
+size_t fromHex(const char* hex, uint8_t* out, size_t max) {
+  size_t n = 0;
+  auto nibble = [](char ch) -> int {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+  };
+  for (; hex[0] && hex[1]; hex += 2) {
+    int hi = nibble(hex[0]), lo = nibble(hex[1]);
+    if (hi < 0 || lo < 0 || n == max) return 0;
+    out[n++] = uint8_t(hi << 4 | lo);
+  }
+  return hex[0] ? 0 : n;
+}
+
+/**
+ * OpenSSL's key log line ("LABEL <client random> <secret>", NSS's format): the two application
+ * traffic secrets are kept for detach(); nothing is written anywhere.
+ */
+void onKeyLog(const SSL* ssl, const char* line) {
+  auto* c = static_cast<Conn*>(SSL_get_app_data(ssl));
+  if (!c) return;
+  bool client = strncmp(line, "CLIENT_TRAFFIC_SECRET_0 ", 24) == 0;
+  bool server = !client && strncmp(line, "SERVER_TRAFFIC_SECRET_0 ", 24) == 0;
+  if (!client && !server) return;
+  const char* hex = strrchr(line, ' ');
+  if (!hex) return;
+  if (!c->secrets) c->secrets = new (std::nothrow) Secrets{};
+  if (!c->secrets) return;  // the connection then stays with OpenSSL
+  uint8_t* dst = client ? c->secrets->client : c->secrets->server;
+  size_t n = fromHex(hex + 1, dst, tls13::kMaxSecret);
+  (client ? c->secrets->clientLen : c->secrets->serverLen) = uint8_t(n);
+}
+
+/** Called once per NewSessionTicket OpenSSL writes: each is one record under our traffic key. */
+int onTicket(SSL* ssl, void*) {
+  auto* c = static_cast<Conn*>(SSL_get_app_data(ssl));
+  if (c && c->ticketsSent < 255) c->ticketsSent++;
+  return 1;
+}
+
 SSL_CTX* makeContext(const char* cert, const char* key, const char* ciphers, const char* suites,
                      char* err, size_t errLen) {
   ERR_clear_error();
@@ -569,6 +999,10 @@ SSL_CTX* makeContext(const char* cert, const char* key, const char* ciphers, con
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // TLS 1.3 connections leave OpenSSL after the handshake (detach()): these two callbacks tell it
+  // the traffic secrets and how many records OpenSSL already sent under the server's.
+  SSL_CTX_set_keylog_callback(ctx, onKeyLog);
+  SSL_CTX_set_session_ticket_cb(ctx, onTicket, nullptr, nullptr);
   BIO* bio = BIO_new_mem_buf(cert, -1);
   X509* leaf = bio ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
   if (!leaf || SSL_CTX_use_certificate(ctx, leaf) != 1) {
@@ -670,6 +1104,7 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
   if (c->id == 0) c->id = g_nextId.fetch_add(1);  // 0 is never an id
   c->tcp = own;
   c->ssl = ssl;
+  SSL_set_app_data(ssl, c);  // for the key log and ticket callbacks
   c->deadline = timeoutMs > 0 ? nowMs() + timeoutMs : 0;
   g_live.fetch_add(1);
   {
@@ -761,6 +1196,17 @@ napi_value Live(napi_env env, napi_callback_info) {
   return v;
 }
 
+/** stats(): { live, ownRecords }: connections held, and how many of them no longer hold OpenSSL. */
+napi_value Stats(napi_env env, napi_callback_info) {
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_uint32(env, g_live.load(), &v);
+  napi_set_named_property(env, o, "live", v);
+  napi_create_uint32(env, g_detached.load(), &v);
+  napi_set_named_property(env, o, "ownRecords", v);
+  return o;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -772,6 +1218,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"ack", nullptr, Ack, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cancel", nullptr, Cancel, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"live", nullptr, Live, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
