@@ -1,6 +1,6 @@
 // The native TLS front's own record layer (native/tls-front/src/tls13_record.*): after a TLS 1.3
 // handshake the addon frees OpenSSL's SSL object and protects the records itself. Checked here with
-// real TLS clients (Node's, which is OpenSSL; openssl s_client) against an echo service on an
+// real TLS clients (Node's and openssl s_client, both OpenSSL; GnuTLS's gnutls-cli) against an echo service on an
 // in-process front: every suite, TLS 1.2 left on OpenSSL, resumption, KeyUpdate both ways, records
 // split and merged on the wire, a tampered record, close_notify. Fails (does not skip) when the addon
 // is not built: `npm install` builds it.
@@ -57,7 +57,9 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 
 function connect(opts: ConnectionOptions = {}, to = port): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port: to, rejectUnauthorized: false, ...opts }, () => resolve(s));
+    const s = tlsConnect({ host: '127.0.0.1', port: to, rejectUnauthorized: false, ...opts }, () =>
+      resolve(s),
+    );
     s.once('error', reject);
   });
 }
@@ -142,13 +144,23 @@ test('a session resumed with a ticket (fewer tickets sent) leaves OpenSSL too', 
 test('KeyUpdate from the client, with and without update_requested (openssl s_client k / K)', async () => {
   // Interactive s_client: a line "k" or "K" alone sends a KeyUpdate; anything else goes to the
   // server. -msg lists the handshake messages each way ("<<<": received from us).
-  const p = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-msg', '-no_ign_eof'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const p = spawn(
+    'openssl',
+    ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-msg', '-no_ign_eof'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   p.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
   p.stderr.on('data', (d: Buffer) => (out += d.toString('latin1')));
   const ours = () => out.split('\n').filter((l) => /^<<< .*KeyUpdate/.test(l)).length;
+  // A command must reach s_client alone in its read: it drops the rest of the buffer.
+  const command = async (c: 'k' | 'K') => {
+    const before = out.split('KEYUPDATE').length;
+    p.stdin.write(`${c}\n`);
+    await until(() => out.split('KEYUPDATE').length > before, `s_client sent KeyUpdate (${c})`);
+  };
   try {
     await until(() => out.includes('Verify return code'), 's_client connected', 10_000);
     p.stdin.write('first line\n');
@@ -156,16 +168,16 @@ test('KeyUpdate from the client, with and without update_requested (openssl s_cl
     assert.equal(ours(), 0);
     // K (update_requested): we update our read key and answer with a KeyUpdate of our own, after
     // which s_client reads our echo only if our new write key is right.
-    p.stdin.write('K\n');
+    await command('K');
     p.stdin.write('after K\n');
     await until(() => out.includes('after K\n'), 'echo after KeyUpdate(update_requested)');
     assert.equal(ours(), 1, 'the server answered update_requested with its own KeyUpdate');
     // k (update_not_requested): only the client's keys change; we must not answer.
-    p.stdin.write('k\n');
+    await command('k');
     p.stdin.write('after k\n');
     await until(() => out.includes('after k\n'), 'echo after KeyUpdate(update_not_requested)');
     assert.equal(ours(), 1, 'no KeyUpdate answers update_not_requested');
-    p.stdin.write('K\n');
+    await command('K');
     p.stdin.write('after second K\n');
     await until(() => out.includes('after second K\n'), 'echo after a second generation of keys both ways');
     assert.equal(ours(), 2);
@@ -176,6 +188,34 @@ test('KeyUpdate from the client, with and without update_requested (openssl s_cl
   }
   await until(() => front.live() === 0, 'the session is gone');
 });
+
+for (const [name, priority] of [
+  ['AES-GCM', 'NORMAL:-VERS-ALL:+VERS-TLS1.3'],
+  ['ChaCha20-Poly1305', 'NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305'],
+]) {
+  test(`GnuTLS (gnutls-cli, another TLS 1.3 implementation than OpenSSL), ${name}: lines echoed in full`, async () => {
+    const p = spawn('gnutls-cli', ['--insecure', '-p', String(port), '127.0.0.1', '--priority', priority!], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString('latin1')));
+    const long = 'x'.repeat(40_000); // three records each way
+    try {
+      await until(() => front.live() === 1 && front.ownRecords() === 1, 'GnuTLS connected', 10_000);
+      p.stdin.write('one line\n');
+      await until(() => out.includes('one line\n'), 'echo of a short line');
+      p.stdin.write(`${long}\n`);
+      await until(() => out.includes(`${long}\n`), 'echo of a 40,000-byte line');
+      assert.match(err + out, /TLS1\.3/);
+      p.stdin.end(); // gnutls-cli then says close_notify and leaves
+      await until(() => front.live() === 0, 'the session is gone');
+    } finally {
+      p.kill();
+    }
+  });
+}
 
 /**
  * A TCP relay in front of the service; `toServer` may rewrite or re-cut what the client sends
@@ -212,7 +252,7 @@ test('records cut into pieces of 1 to 7 bytes on the wire, and many in one read:
   let seed = 7;
   const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 7;
   const r = await relay((chunk, pass) => {
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       const n = 1 + rnd();
       pass(chunk.subarray(i, i + n));
       i += n;

@@ -596,8 +596,10 @@ bool pumpOutRecords(Conn* c) {
   tls13::Keys& k = *c->keys;
   if (!flushPending(c)) return false;
   size_t sealed = 0;
-  while (!c->pendingLen && (c->outHead || c->keyUpdateDue || k.write.seq >= kRekeyAfter)) {
-    if (c->keyUpdateDue || k.write.seq >= kRekeyAfter) {
+  // Our key is renewed when the client asks (KeyUpdate update_requested) or before it wears out.
+  auto rekeyDue = [&]() { return c->keyUpdateDue || k.write.seq + 1 >= kRekeyAfter; };
+  while (!c->pendingLen && (c->outHead || rekeyDue())) {
+    if (rekeyDue()) {
       const uint8_t keyUpdate[5] = {24, 0, 0, 1, 0};  // update_not_requested
       if (!sendControl(c, tls13::kHandshake, keyUpdate, sizeof keyUpdate)) return false;
       if (!tls13::update(k, k.write)) {
@@ -609,7 +611,7 @@ bool pumpOutRecords(Conn* c) {
     }
     // Fill the batch with full records straight from JS's chunks, then one send().
     size_t used = 0;
-    while (c->outHead && used + tls13::kMaxRecord <= sizeof g_send && k.write.seq + 1 < kRekeyAfter) {
+    while (c->outHead && used + tls13::kMaxRecord <= sizeof g_send && !rekeyDue()) {
       uint8_t* body = g_send + used + tls13::kHeader;
       size_t n = 0;
       while (Out* o = c->outHead) {
