@@ -3,8 +3,11 @@
 // Why: a Node TLSSocket costs ~26 kB per idle connection (a 64 kB NodeBIO input buffer partly
 // resident, TLSWrap, the JS TLSSocket and its net.Socket), which keeps 10,000 idle IMAPS sessions
 // above 300 MB. Here one thread with its own epoll loop runs OpenSSL directly on the TCP socket
-// (SSL_set_fd: no memory BIOs) with SSL_MODE_RELEASE_BUFFERS, so an idle connection holds only its
-// OpenSSL state and this file's small Conn. Plaintext crosses to JavaScript without any descriptor:
+// (SSL_set_fd: no memory BIOs) with SSL_MODE_RELEASE_BUFFERS. OpenSSL 3.0 still keeps ~14 kB per
+// idle connection, so a TLS 1.3 session leaves it once the handshake is done (detach()): its traffic
+// secrets come from the key log callback, the SSL object is freed and tls13_record.h protects the
+// records — an idle session then holds only this file's Conn and its keys. TLS 1.2 sessions stay on
+// OpenSSL (SSL_read/SSL_write). Plaintext crosses to JavaScript without any descriptor:
 // decrypted bytes are posted as events through a threadsafe function, and JS's bytes come back
 // through send() into a queue this thread drains when its eventfd wakes it. A native session holds
 // one descriptor (its TCP socket), as a Node TLS one does; on the JS side a small event emitter
@@ -13,14 +16,15 @@
 // JS accepts TCP itself (per-IP limits, PROXY protocol, cluster handles) and calls adopt(fd, ...):
 // the descriptor is duplicated here and JS closes its own. Events to JS, in order per connection:
 // OPEN(protocol, cipher) or FAIL(error) once the handshake ends; then DATA(bytes) (decrypted),
-// SENT(n) (n more of JS's bytes handed to SSL_write), END (the client finished sending) and CLOSE
+// SENT(n) (n more of JS's bytes sealed or handed to SSL_write), END (the client finished sending) and CLOSE
 // (the connection is gone, always last). Calls from JS: send(id, bytes), end(id) (flush, close_notify,
 // close), destroy(id) (at once), ack(id, n) (JS delivered n bytes of DATA).
 //
 // Backpressure: the client is read only while less than kMaxUnacked of posted DATA is unacknowledged
 // (JS acks as it emits 'data', and not while paused); JS's side stops writing when its bytes not yet
-// SENT pass its high-water mark (writableNeedDrain/'drain' in lean-socket.ts). One 16 kB scratch
-// buffer serves every connection.
+// SENT pass its high-water mark (writableNeedDrain/'drain' in lean-socket.ts). The thread's scratch
+// buffers serve every connection; a connection has buffers of its own only while a record is half
+// received or the socket has not taken what was sealed.
 #include <node_api.h>
 
 #include <openssl/err.h>
@@ -454,6 +458,10 @@ constexpr uint8_t kAlertDecodeError = 50;
  * authentication here). False if the connection was killed.
  */
 bool onPostHandshake(Conn* c, const uint8_t* p, size_t n) {
+  if (n == 0) {  // zero-length handshake fragments are forbidden (§5.1)
+    failWithAlert(c, kAlertUnexpectedMessage, "empty handshake record");
+    return false;
+  }
   while (n) {
     if (n < 4) {  // split across records: legal, but no client does it for a 5-byte message
       failWithAlert(c, kAlertUnexpectedMessage, "fragmented handshake message");
