@@ -4,6 +4,7 @@ import { openStore } from '../store/open.js';
 import { createCoreEvents, type Core, type CoreEvents } from '../core/context.js';
 import type { Config } from '../server/config.js';
 import { SessionLimiter } from '../core/security/session-limits.js';
+import { VerifiedLogins } from '../core/security/verified-logins.js';
 
 /**
  * `server`: the long-running server (background WAL checkpoints), not a one-off admin command.
@@ -29,5 +30,8 @@ export async function openCore(
     now: () => Date.now(),
     events: opts.events ?? createCoreEvents(),
     sessions: new SessionLimiter(config.limits.connections_per_user),
+    ...(config.auth.verified_login_cache > 0
+      ? { verifiedLogins: new VerifiedLogins(config.auth.verified_login_cache * 1000) }
+      : {}),
   };
 }

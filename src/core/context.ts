@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/ports.js';
 import type { SessionLimiter } from './security/session-limits.js';
+import type { VerifiedLogins } from './security/verified-logins.js';
 
 export interface Core {
   readonly store: Store;
@@ -15,6 +16,8 @@ export interface Core {
   readonly events: CoreEvents;
   /** Simultaneous sessions per user, when the server enforces a limit (absent in one-shot tools). */
   readonly sessions?: SessionLimiter;
+  /** Passwords verified a short while ago (absent: every login runs scrypt). */
+  readonly verifiedLogins?: VerifiedLogins;
 }
 
 export interface CoreEvents {

@@ -105,6 +105,16 @@ const limitsSchema = z
   })
   .strict();
 
+const authSchema = z
+  .object({
+    /**
+     * Seconds a verified password is trusted for the next logins of the same address (no scrypt
+     * again; src/core/security/verified-logins.ts). 0: every login runs scrypt.
+     */
+    verified_login_cache: z.number().int().min(0).max(86_400).default(600),
+  })
+  .strict();
+
 const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -130,6 +140,7 @@ export const configSchema = z
     smtp: smtpSchema.default(smtpSchema.parse({})),
     dns: dnsSchema.default(dnsSchema.parse({})),
     limits: limitsSchema.default(limitsSchema.parse({})),
+    auth: authSchema.default(authSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
   })
   .strict();

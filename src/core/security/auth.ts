@@ -25,12 +25,16 @@ export async function authenticate(core: Core, req: AuthRequest): Promise<AuthRe
   if (await isBanned(core, req.remoteIp)) return { ok: false, reason: 'banned', temporary: true };
   const found = await findLoginAddress(core, req.username);
   const hash = found?.record.passwordHash ?? DUMMY_HASH;
-  const good = await verifyPassword(req.password, hash);
+  const now = core.now();
+  const cache = found?.record.passwordHash ? core.verifiedLogins : undefined;
+  const cached = cache?.matches(found!.record.id, hash, req.password, now) === true;
+  const good = cached || (await verifyPassword(req.password, hash));
   if (!found || !good || !found.record.passwordHash) {
     await recordAuthFailure(core, { ip: req.remoteIp, username: req.username, protocol: req.protocol });
     return { ok: false, reason: 'invalid', temporary: false };
   }
   if (found.record.state !== 'active') return { ok: false, reason: 'disabled', temporary: false };
+  if (!cached) cache?.remember(found.record.id, hash, req.password, now);
   await recordAuthSuccess(core, req.remoteIp);
   return { ok: true, account: found.account };
 }

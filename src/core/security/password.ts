@@ -24,7 +24,11 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+/** scrypt verifications run by this process (what the verified-login cache saves shows here). */
+export const passwordStats = { verifications: 0 };
+
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  passwordStats.verifications++;
   const parts = encoded.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, saltB64, keyB64] = parts as [string, string, string, string, string, string];
