@@ -87,6 +87,7 @@ struct Conn {
   uint32_t id = 0;
   int tcp = -1;
   SSL* ssl = nullptr;
+  SSL_CTX* ctx = nullptr;  // from adopt() until the TLS thread makes the SSL
   State state = State::Handshake;
   uint32_t events = 0;  // epoll interest currently registered
   bool registered = false;
@@ -239,6 +240,8 @@ void kill(Conn* c, const char* why) {
   postText(c->id, c->state == State::Handshake ? kFail : kClose, why ? why : "closed");
   if (c->ssl) SSL_free(c->ssl);  // the fd is not owned by the SSL (SSL_set_fd uses BIO_NOCLOSE)
   c->ssl = nullptr;
+  if (c->ctx) SSL_CTX_free(c->ctx);
+  c->ctx = nullptr;
   dropRecordState(c);
   if (c->tcp >= 0) close(c->tcp);  // closing also removes it from the epoll set (never dup'd)
   c->tcp = -1;
@@ -765,6 +768,17 @@ void drainQueues() {
     if (g_all) g_all->prev = c;
     g_all = c;
     g_byId[c->id] = c;
+    SSL* ssl = SSL_new(c->ctx);  // takes its own reference on the context
+    SSL_CTX_free(c->ctx);
+    c->ctx = nullptr;
+    if (!ssl || SSL_set_fd(ssl, c->tcp) != 1) {
+      if (ssl) SSL_free(ssl);
+      ERR_clear_error();
+      kill(c, "SSL_new failed");
+      continue;
+    }
+    c->ssl = ssl;
+    SSL_set_app_data(ssl, c);  // for the key log and ticket callbacks
     service(c, 0);  // SSL_accept: usually WANT_READ, and the ClientHello may be there already
   }
   // Commands first change state, then each connection touched is serviced once (a burst of sends
@@ -1102,19 +1116,14 @@ napi_value Adopt(napi_env env, napi_callback_info info) {
     close(own);
     return throwError(env, "cannot make the socket non-blocking");
   }
-  SSL* ssl = SSL_new(ctx);  // takes its own reference on ctx
-  if (!ssl || SSL_set_fd(ssl, own) != 1) {
-    if (ssl) SSL_free(ssl);
-    close(own);
-    ERR_clear_error();
-    return throwError(env, "SSL_new failed");
-  }
+  // SSL_new (tens of microseconds: it copies the context's certificate settings) is left to the TLS
+  // thread, off the JavaScript thread; the context is kept alive until then.
+  SSL_CTX_up_ref(ctx);
   auto* c = new Conn{};
   c->id = g_nextId.fetch_add(1);
   if (c->id == 0) c->id = g_nextId.fetch_add(1);  // 0 is never an id
   c->tcp = own;
-  c->ssl = ssl;
-  SSL_set_app_data(ssl, c);  // for the key log and ticket callbacks
+  c->ctx = ctx;
   c->deadline = timeoutMs > 0 ? nowMs() + timeoutMs : 0;
   g_live.fetch_add(1);
   {
