@@ -10,6 +10,7 @@ const BENCHES = {
   'imap-select': './imap-select.mjs',
   'imap-rss': './imap-rss.mjs',
   'imap-stress': './imap-stress.mjs',
+  'imap-rtt': './imap-rtt.mjs',
   sieve: './sieve.mjs',
   fuzz: './fuzz.mjs',
   load: './load.mjs',
