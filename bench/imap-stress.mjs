@@ -14,7 +14,7 @@
 // --cpu-prof writes a V8 CPU profile of the Mailstead server into --prof-dir (default: a temp dir).
 //
 //   node bench/imap-stress.mjs [--clients 10] [--secs 15] [--rounds 2] [--users 10] [--cheap-hashes]
-//       [--imaptest PATH] [--mbox PATH] [--cpu-prof] [--prof-dir DIR] [--record] [--workers N]
+//       [--imaptest PATH] [--mbox PATH] [--cpu-prof] [--prof-dir DIR] [--record] [--workers N] [--no-login-cache]
 //       [--dovecot-default] [--tls-engine native|node|auto]
 // Dovecot runs with its imap processes kept and reused (service_count = 0, process_min_avail = the
 // number of clients), its documented tuning for busy servers and the stronger reference;
@@ -120,6 +120,9 @@ export async function run(argv) {
     workers,
     nodeArgs: a['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
     ...(a['tls-engine'] ? { tlsEngine: String(a['tls-engine']) } : {}),
+    // Every LOGIN runs scrypt (the verified-login cache, on by default, skips it for a password that
+    // verified within the last ten minutes).
+    ...(a['no-login-cache'] ? { extra: '[auth]\nverified_login_cache = 0' } : {}),
   });
   await srv.start();
   const names = Array.from({ length: users }, (_, i) => `user${i + 1}`);
@@ -174,7 +177,7 @@ export async function run(argv) {
   const lines = [
     `\`node bench/imap-stress.mjs --clients ${clients} --secs ${secs} --rounds ${rounds} --users ${users}${cheap ? ' --cheap-hashes' : ''}${workers > 1 ? ` --workers ${workers}` : ''}${a['tls-engine'] ? ` --tls-engine ${a['tls-engine']}` : ''}\`: ` +
       `imaptest stress (\`clients=${clients} secs=${secs} users=${users}\`, mbox \`${mbox}\`, seeds 1..${rounds}) against Mailstead (SQLite${workers > 1 ? `, ${workers} worker processes` : ''}, ` +
-      `${cheap ? 'scrypt N=2^10' : 'scrypt N=2^15'} hashes) and Dovecot (maildir, passwd-file, ${cheap ? '{PLAIN}' : 'ARGON2ID'}, ${reuse ? `imap processes reused, process_min_avail=${reuse}` : 'one imap process per session (default)'}), both IMAPS on loopback; ` +
+      `${cheap ? 'scrypt N=2^10' : 'scrypt N=2^15'} hashes, ${a['no-login-cache'] ? 'verified-login cache off: scrypt at every LOGIN' : 'verified-login cache on (default)'}) and Dovecot (maildir, passwd-file, ${cheap ? '{PLAIN}' : 'ARGON2ID'}, ${reuse ? `imap processes reused, process_min_avail=${reuse}` : 'one imap process per session (default)'}), both IMAPS on loopback; ` +
       `${rounds} alternating rounds of ${secs} s each per server. imaptest binary: \`${bin}\` (private build, not in the repository).`,
     '',
     '| command | Mailstead /s | Dovecot /s | ratio | ms per command, Mailstead / Dovecot |',
