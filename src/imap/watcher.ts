@@ -23,8 +23,9 @@ export class ChangeWatcher {
     set.add(fn);
     this.ensureTimer();
     return () => {
-      set.delete(fn);
-      if (set.size === 0) this.subs.delete(addressId);
+      if (!set.delete(fn)) return;
+      // Only this set: once emptied and dropped, a later subscriber of the address has a new one.
+      if (set.size === 0 && this.subs.get(addressId) === set) this.subs.delete(addressId);
       if (this.subs.size === 0) this.stopTimer();
     };
   }
