@@ -3,7 +3,7 @@
 import type { Core } from '../core/context.js';
 import type { Connection } from '../server/listener.js';
 import { DEFAULT_IMAP_OPTIONS, type ImapOptions } from './options.js';
-import { ImapSession } from './session.js';
+import { ImapSession, imapService } from './session.js';
 import { ChangeWatcher } from './watcher.js';
 import { IdleSweeper, sweepTickMs } from './idle-sweeper.js';
 
@@ -19,8 +19,9 @@ export function createImapHandler(core: Core, opts: Partial<ImapOptions> = {}): 
   const options: ImapOptions = { ...DEFAULT_IMAP_OPTIONS, ...opts };
   const watcher = new ChangeWatcher(core, options.pollIntervalMs);
   const sweeper = new IdleSweeper(sweepTickMs(options.preAuthTimeoutSeconds, options.idleTimeoutSeconds));
+  const service = imapService(core, options, watcher, sweeper);
   const handler = (conn: Connection) => {
-    new ImapSession(core, conn, options, watcher, sweeper).start();
+    new ImapSession(service, conn).start();
   };
   return Object.assign(handler, {
     close: () => {

@@ -2,8 +2,8 @@
 // and the command table, responses out with backpressure. Commands run strictly in order, so a
 // pipelined EXPUNGE never reaches a client in the middle of another command's responses.
 import type { Core } from '../core/context.js';
-import type { Connection } from '../server/listener.js';
-import { ImapReceiver } from './proto/receiver.js';
+import type { Connection, ShutdownHandler } from '../server/listener.js';
+import { ImapReceiver, type ReceiverOptions } from './proto/receiver.js';
 import { encodeMailboxName } from './proto/mutf7.js';
 import { astr, str } from './proto/response.js';
 import type { ImapRequest } from './proto/tokens.js';
@@ -19,13 +19,35 @@ import { toImapStatus } from './errors.js';
 import { isStorageIoError } from '../core/errors.js';
 import { Notifier } from './notify.js';
 import { DeflateStream } from './compress.js';
-import { IdleSweeper, sweepTickMs, type Sweepable } from './idle-sweeper.js';
+import type { IdleSweeper, Sweepable } from './idle-sweeper.js';
 
 const OUT_HIGH_WATER = 256 * 1024;
 const IN_HIGH_WATER = 1024 * 1024;
 
-/** Sessions made without a sweeper of their own (tests) share this one. */
-let defaultSweeper: IdleSweeper | null = null;
+/** What every session of one IMAP service shares: one reference in each session instead of four. */
+export interface ImapService {
+  readonly core: Core;
+  readonly opts: ImapOptions;
+  readonly watcher: ChangeWatcher;
+  readonly sweeper: IdleSweeper;
+  /** The receiver's limits, derived from `opts` once. */
+  readonly receiverOptions: ReceiverOptions;
+}
+
+export function imapService(
+  core: Core,
+  opts: ImapOptions,
+  watcher: ChangeWatcher,
+  sweeper: IdleSweeper,
+): ImapService {
+  return {
+    core,
+    opts,
+    watcher,
+    sweeper,
+    receiverOptions: { maxLineLength: opts.maxLineLength, maxLiteralSize: opts.maxMessageSize },
+  };
+}
 
 /** What a session's socket events call: one shared function each, the session found on the socket. */
 const SESSION = Symbol('imapSession');
@@ -41,20 +63,23 @@ function onSocketEnd(this: SessionSocket): void {
 
 /**
  * Per-connection state, kept small for sessions that sit idle by the thousand: everything a command
- * may need (NOTIFY state, ENABLEd extensions, cleanup lists, the sync chain) is made on first use,
- * the output object is the session itself, and timeouts go through one shared sweeper.
+ * may need (the receiver, NOTIFY state, ENABLEd extensions, cleanup lists, the sync chain) is made on
+ * first use, the output object is the session itself, the shutdown handler is the session itself,
+ * what the service's sessions share is one reference, and timeouts go through one shared sweeper.
  */
-export class ImapSession implements SessionApi, SyncOutput, Sweepable {
+export class ImapSession implements SessionApi, SyncOutput, Sweepable, ShutdownHandler {
   state: SessionState = { kind: 'notAuthenticated', authFailures: 0 };
   private enabledSet: Set<string> | null = null;
-  private readonly receiver: ImapReceiver;
+  /** Made when bytes arrive; dropped once everything received has been used (see dropIdleReceiver). */
+  private rx: ImapReceiver | null = null;
   private outBuf: Array<string | Buffer> | null = null;
   private outSize = 0;
   private running = false;
   private lineWaiter: ((line: string | null) => void) | null = null;
   private syncChain: Promise<void> | null = null;
   private closed = false;
-  private cleanups: Array<() => void> | null = null;
+  /** Change subscriptions still on (IDLE, NOTIFY), stopped at close. */
+  private cleanups: Set<() => void> | null = null;
   /** COMPRESS=DEFLATE (RFC 4978): inflating input since the command, deflating output since its OK. */
   private zipIn: DeflateStream | null = null;
   private zip: DeflateStream | null = null;
@@ -62,18 +87,28 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
   lastActive = Date.now();
 
   constructor(
-    readonly core: Core,
+    private readonly svc: ImapService,
     readonly conn: Connection,
-    readonly opts: ImapOptions,
-    private readonly watcher: ChangeWatcher,
-    private readonly sweeper: IdleSweeper = (defaultSweeper ??= new IdleSweeper(
-      sweepTickMs(opts.preAuthTimeoutSeconds, opts.idleTimeoutSeconds),
-    )),
-  ) {
-    this.receiver = new ImapReceiver({
-      maxLineLength: opts.maxLineLength,
-      maxLiteralSize: opts.maxMessageSize,
-    });
+  ) {}
+
+  get core(): Core {
+    return this.svc.core;
+  }
+
+  get opts(): ImapOptions {
+    return this.svc.opts;
+  }
+
+  private get receiver(): ImapReceiver {
+    return (this.rx ??= new ImapReceiver(this.svc.receiverOptions));
+  }
+
+  /**
+   * An idle session keeps no receiver (its object, its two arrays): once nothing is buffered, no
+   * command is half received and no line is awaited, a fresh one on the next bytes is the same.
+   */
+  private dropIdleReceiver(): void {
+    if (this.rx?.idle) this.rx = null;
   }
 
   /** Extensions turned on with ENABLE (RFC 5161). */
@@ -112,12 +147,14 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
 
   start(): void {
     this.attach();
-    this.conn.onShutdown(() => {
-      this.send('* BYE Server shutting down');
-      void this.flushOutput().finally(() => this.close());
-    });
+    this.conn.onShutdown(this);
     this.send(`* OK [CAPABILITY ${this.capabilities().join(' ')}] Mailstead IMAP ready`);
     void this.flushOutput();
+  }
+
+  onServerShutdown(): void {
+    this.send('* BYE Server shutting down');
+    void this.flushOutput().finally(() => this.close());
   }
 
   private attach(): void {
@@ -125,7 +162,7 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
     (socket as SessionSocket)[SESSION] = this;
     socket.on('data', onSocketData);
     socket.on('close', onSocketEnd);
-    this.sweeper.add(this);
+    this.svc.sweeper.add(this);
   }
 
   /** Inactivity allowed now (Sweepable): none while a command other than IDLE is running. */
@@ -144,10 +181,12 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
   onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastActive = Date.now();
-    this.receiver.push(chunk);
+    // This receiver, even if the loop below uses it all and drops it (its buffered count is then 0).
+    const rx = this.receiver;
+    rx.push(chunk);
     if (this.lineWaiter) this.deliverLine();
     else if (!this.running) this.kick();
-    if (this.receiver.buffered > IN_HIGH_WATER) this.conn.socket.pause();
+    if (rx.buffered > IN_HIGH_WATER) this.conn.socket.pause();
   }
 
   private kick(): void {
@@ -171,6 +210,7 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
       switch (r.kind) {
         case 'needMore':
           this.conn.socket.resume();
+          this.dropIdleReceiver();
           return;
         case 'needLiteral':
           if (!r.nonSync) {
@@ -404,9 +444,16 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
 
   watchChanges(fn: () => void): () => void {
     if (this.state.kind === 'notAuthenticated' || this.state.kind === 'logout') return () => undefined;
-    const off = this.watcher.subscribe(this.state.account.addressId, fn);
-    (this.cleanups ??= []).push(off);
-    return off;
+    const off = this.svc.watcher.subscribe(this.state.account.addressId, fn);
+    const cleanups = (this.cleanups ??= new Set());
+    cleanups.add(off);
+    // Forgotten once stopped (IDLE's DONE): a session that IDLEs for days must not keep one per IDLE,
+    // nor call it a second time at close.
+    return () => {
+      if (!cleanups.delete(off)) return;
+      if (cleanups.size === 0 && this.cleanups === cleanups) this.cleanups = null;
+      off();
+    };
   }
 
   startCompression(): (() => void) | null {
@@ -425,10 +472,10 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
   }
 
   async upgradeTls(): Promise<void> {
-    this.receiver.reset();
+    this.rx = null;
     await this.conn.startTls();
     // Anything the client sent before the handshake is gone (RFC 9051 §6.2.1 injection defence).
-    this.receiver.reset();
+    this.rx = null;
     const socket = this.conn.socket;
     (socket as SessionSocket)[SESSION] = this;
     socket.on('data', onSocketData);
@@ -441,11 +488,14 @@ export class ImapSession implements SessionApi, SyncOutput, Sweepable {
     this.drainBuffer();
     this.closed = true;
     this.state = { kind: 'logout' };
-    this.sweeper.delete(this);
+    this.svc.sweeper.delete(this);
     this.notifierObj?.stop();
-    const cleanups = this.cleanups ?? [];
+    const cleanups = this.cleanups;
     this.cleanups = null;
-    for (const fn of cleanups) fn();
+    if (cleanups) {
+      for (const fn of cleanups) fn();
+      cleanups.clear();
+    }
     if (this.lineWaiter) {
       const w = this.lineWaiter;
       this.lineWaiter = null;

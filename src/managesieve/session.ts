@@ -2,7 +2,7 @@
 // the state gate and the command table, responses out with backpressure. Commands run strictly in
 // order; a SASL exchange reads its continuation lines from the same receiver.
 import type { Core } from '../core/context.js';
-import type { Connection } from '../server/listener.js';
+import type { Connection, ShutdownHandler } from '../server/listener.js';
 import { capabilityLines } from './capabilities.js';
 import { lookupCommand } from './command-table.js';
 import { toManageSieveResult } from './errors.js';
@@ -14,7 +14,7 @@ import type { CommandResult, SessionApi, SessionState } from './session-api.js';
 
 const IN_HIGH_WATER = 1024 * 1024;
 
-export class ManageSieveSession implements SessionApi {
+export class ManageSieveSession implements SessionApi, ShutdownHandler {
   state: SessionState = { kind: 'nonAuthenticated', authFailures: 0 };
   private readonly receiver: ManageSieveReceiver;
   private running = false;
@@ -35,14 +35,16 @@ export class ManageSieveSession implements SessionApi {
 
   start(): void {
     this.attach();
-    this.conn.onShutdown(() => {
-      this.send('BYE "Server shutting down"');
-      void this.flushOutput().finally(() => this.close());
-    });
+    this.conn.onShutdown(this);
     // RFC 5804 §1.7: the greeting is the capability listing followed by OK.
     this.sendCapabilities();
     this.send('OK "Mailstead ManageSieve ready"');
     void this.flushOutput();
+  }
+
+  onServerShutdown(): void {
+    this.send('BYE "Server shutting down"');
+    void this.flushOutput().finally(() => this.close());
   }
 
   private attach(): void {

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Core } from '../core/context.js';
-import type { Connection, ConnectionSocket as Socket } from '../server/listener.js';
+import type { Connection, ConnectionSocket as Socket, ShutdownHandler } from '../server/listener.js';
 import { refreshMaildropLock, unlockMaildrop } from '../core/mailbox/pop3-view.js';
 import { Pop3LineReader, type LineResult } from './proto/line-reader.js';
 import { parseCommand } from './proto/command.js';
@@ -18,7 +18,7 @@ import { toPop3Error } from './errors.js';
 /** Input held unread (pipelined commands) before the socket is paused. */
 const IN_HIGH_WATER = 64 * 1024;
 
-export class Pop3Session implements Pop3SessionApi {
+export class Pop3Session implements Pop3SessionApi, ShutdownHandler {
   state: Pop3State = { kind: 'authorization', user: undefined, failures: 0 };
   readonly id: string;
   private readonly reader = new Pop3LineReader();
@@ -42,12 +42,14 @@ export class Pop3Session implements Pop3SessionApi {
 
   start(): void {
     this.attach(this.socket);
-    this.conn.onShutdown(() => {
-      // A command that is working (not waiting for the client) finishes first.
-      if (this.busy && !this.wake) this.shuttingDown = true;
-      else void this.goodbye();
-    });
+    this.conn.onShutdown(this);
     void this.run();
+  }
+
+  onServerShutdown(): void {
+    // A command that is working (not waiting for the client) finishes first.
+    if (this.busy && !this.wake) this.shuttingDown = true;
+    else void this.goodbye();
   }
 
   // ---- transport ----------------------------------------------------------------------------------

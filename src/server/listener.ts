@@ -32,7 +32,25 @@ export interface Connection {
   startTls(): Promise<void>;
   readonly log: Logger;
   /** Registers what to do at shutdown (say BYE / 421); called once, before the socket is destroyed. */
-  onShutdown(fn: () => void): void;
+  onShutdown(handler: ShutdownHandler): void;
+  /**
+   * Gives `key` back to `holder` once the connection has closed, or at once if it already has (a
+   * per-user session slot taken at login).
+   */
+  releaseAtClose(holder: ReleasedAtClose, key: number): void;
+}
+
+/**
+ * A session's answer to the server shutting down. An object with a method rather than a callback, so
+ * that the thousands of idle sessions do not each keep a closure (and its context) for it.
+ */
+export interface ShutdownHandler {
+  onServerShutdown(): void;
+}
+
+/** What a connection holds until it closes (session-slots.ts: the per-user session limiter). */
+export interface ReleasedAtClose {
+  release(key: number): void;
 }
 
 export interface ListenerSpec {
@@ -109,26 +127,46 @@ function handshake(tls: TLSSocket, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/** What every connection of one listener shares: kept once, not in each connection. */
+interface ListenerShared {
+  /** The port the listener is bound to: asking the socket would cache its sockname object. */
+  localPort: number;
+  readonly ctx: () => SecureContext;
+  readonly handshakeTimeoutMs: number;
+  readonly log: Logger;
+}
+
 class ConnectionImpl implements Connection {
   private idText: string | null = null;
   socket: ConnectionSocket;
   secure: boolean;
   canStartTls: boolean;
-  private shutdownFns: Array<() => void> | null = null;
+  /** Nearly always one handler (the protocol session), kept without an array. */
+  private shutdownHandlers: ShutdownHandler | ShutdownHandler[] | null = null;
+  /** A session slot to give back at close (one per login; more only after ManageSieve's UNAUTHENTICATE). */
+  private heldBy: ReleasedAtClose | null = null;
+  private heldKey = 0;
+  private moreHeld: Array<{ holder: ReleasedAtClose; key: number }> | null = null;
+  private closed = false;
 
   constructor(
     socket: ConnectionSocket,
     readonly remoteAddress: string,
     readonly remotePort: number,
-    readonly localPort: number,
     mode: TlsMode,
-    private readonly ctx: () => SecureContext,
-    private readonly handshakeTimeoutMs: number,
-    readonly log: Logger,
+    private readonly shared: ListenerShared,
   ) {
     this.socket = socket;
     this.secure = mode === 'implicit';
     this.canStartTls = mode === 'starttls';
+  }
+
+  get localPort(): number {
+    return this.shared.localPort;
+  }
+
+  get log(): Logger {
+    return this.shared.log;
   }
 
   /** Made on first use (logging): an idle connection need not carry it. */
@@ -143,26 +181,47 @@ class ConnectionImpl implements Connection {
     const plain = this.socket as unknown as Socket;
     plain.removeAllListeners('data');
     plain.pause();
-    const tls = new TLSSocket(plain, { isServer: true, secureContext: this.ctx() });
-    if (!(await handshake(tls, this.handshakeTimeoutMs))) throw new Error('TLS handshake failed');
+    const tls = new TLSSocket(plain, { isServer: true, secureContext: this.shared.ctx() });
+    if (!(await handshake(tls, this.shared.handshakeTimeoutMs))) throw new Error('TLS handshake failed');
     this.socket = tls;
     this.secure = true;
   }
 
-  onShutdown(fn: () => void): void {
-    (this.shutdownFns ??= []).push(fn);
+  onShutdown(handler: ShutdownHandler): void {
+    const h = this.shutdownHandlers;
+    this.shutdownHandlers = h === null ? handler : Array.isArray(h) ? [...h, handler] : [h, handler];
   }
 
   shutdown(): void {
-    const fns = this.shutdownFns ?? [];
-    this.shutdownFns = null;
-    for (const fn of fns) {
+    const h = this.shutdownHandlers;
+    this.shutdownHandlers = null;
+    for (const handler of h === null ? [] : Array.isArray(h) ? h : [h]) {
       try {
-        fn();
+        handler.onServerShutdown();
       } catch {
         /* the socket may already be gone */
       }
     }
+  }
+
+  releaseAtClose(holder: ReleasedAtClose, key: number): void {
+    if (this.closed) holder.release(key);
+    else if (this.heldBy === null) {
+      this.heldBy = holder;
+      this.heldKey = key;
+    } else (this.moreHeld ??= []).push({ holder, key });
+  }
+
+  /** The socket that ends the connection has closed: give back what it held. */
+  onClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const held = this.heldBy;
+    this.heldBy = null;
+    held?.release(this.heldKey);
+    const more = this.moreHeld ?? [];
+    this.moreHeld = null;
+    for (const m of more) m.holder.release(m.key);
   }
 }
 
@@ -216,7 +275,7 @@ export async function startListeners(
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 30_000;
   let lastRefusalLog = 0;
 
-  const accept = async (spec: ListenerSpec, raw: Socket) => {
+  const accept = async (spec: ListenerSpec, shared: ListenerShared, raw: Socket) => {
     raw.setNoDelay(true);
     raw.on('error', ignore);
     let address = normaliseIp(raw.remoteAddress ?? '');
@@ -260,17 +319,7 @@ export async function startListeners(
       }
       socket = tls;
     }
-    // The port the listener is bound to: asking the socket would cache its sockname object.
-    const conn = new ConnectionImpl(
-      socket,
-      address,
-      port,
-      ports[spec.name] ?? spec.port,
-      spec.tls,
-      opts.tls,
-      handshakeTimeoutMs,
-      opts.log,
-    );
+    const conn = new ConnectionImpl(socket, address, port, spec.tls, shared);
     // With the native front the accepted socket is gone: the session ends with the plaintext one.
     const ender = socket === raw || socket instanceof TLSSocket ? raw : socket;
     live.set(ender, conn);
@@ -314,6 +363,7 @@ export async function startListeners(
     if (!conn) return;
     live.delete(this);
     release(conn.remoteAddress);
+    conn.onClosed();
   }
 
   try {
@@ -322,8 +372,14 @@ export async function startListeners(
       // The native front must get sockets libuv never read from: their first bytes (ClientHello)
       // have to be in the kernel's buffer when the descriptor is handed over.
       const pauseOnConnect = spec.tls === 'implicit' && front !== null && !spec.nodeSocket;
+      const shared: ListenerShared = {
+        localPort: spec.port,
+        ctx: opts.tls,
+        handshakeTimeoutMs,
+        log: opts.log,
+      };
       const server = createServer({ pauseOnConnect }, (s) => {
-        accept(spec, s).catch((e: unknown) => {
+        accept(spec, shared, s).catch((e: unknown) => {
           opts.log.error({ err: e, service: spec.name }, 'accept failed');
           s.destroy();
         });
@@ -336,7 +392,9 @@ export async function startListeners(
         });
       });
       const addr = server.address();
-      ports[spec.name] = typeof addr === 'object' && addr ? addr.port : spec.port;
+      const bound = typeof addr === 'object' && addr ? addr.port : spec.port;
+      ports[spec.name] = bound;
+      shared.localPort = bound;
       servers.push(server);
     }
   } catch (e) {

@@ -7,19 +7,21 @@ export class SessionLimiter {
 
   constructor(private readonly maxPerUser: number) {}
 
-  /** Takes a slot for the address, or returns undefined when it has `maxPerUser` sessions already. */
-  acquire(addressId: number): (() => void) | undefined {
+  /**
+   * Takes a slot for the address, false when it has `maxPerUser` sessions already. Each slot taken
+   * must be given back once with `release` (the connection that holds it does so when it closes).
+   */
+  tryAcquire(addressId: number): boolean {
     const n = this.open.get(addressId) ?? 0;
-    if (n >= this.maxPerUser) return undefined;
+    if (n >= this.maxPerUser) return false;
     this.open.set(addressId, n + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.open.get(addressId) ?? 1) - 1;
-      if (left <= 0) this.open.delete(addressId);
-      else this.open.set(addressId, left);
-    };
+    return true;
+  }
+
+  release(addressId: number): void {
+    const left = (this.open.get(addressId) ?? 1) - 1;
+    if (left <= 0) this.open.delete(addressId);
+    else this.open.set(addressId, left);
   }
 
   count(addressId: number): number {

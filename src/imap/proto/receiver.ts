@@ -73,6 +73,11 @@ export class ImapReceiver {
     return this.segments.length > 0 || this.lineLen > 0 || this.literal !== null;
   }
 
+  /** In the state a new receiver starts in: nothing buffered, expected or being skipped. */
+  get idle(): boolean {
+    return this.input.length === 0 && !this.midCommand && !this.skipping && !this.rawLine;
+  }
+
   next(): ReceiveResult {
     for (;;) {
       if (this.literal) {

@@ -185,6 +185,33 @@ test('two sessions: EXISTS, FETCH FLAGS and EXPUNGE reach the other one, never d
   b.close();
 });
 
+test("a session that IDLEd earlier and logs out does not stop another session's IDLE", async () => {
+  // The first session's subscription, stopped at DONE, used to be stopped a second time at logout,
+  // which dropped whatever subscriptions the address had by then: the second IDLE never woke.
+  const a = await login();
+  const b = await login();
+  const c = await login();
+  assert.match((await c.cmd('CREATE IdleAfterLogout')).done, /OK/);
+  await a.cmd('SELECT IdleAfterLogout');
+  a.write('I1 IDLE\r\n');
+  assert.equal(await a.readLine(), '+ idling');
+  a.write('DONE\r\n');
+  assert.match(await a.readLine(), /^I1 OK/);
+  await b.cmd('SELECT IdleAfterLogout');
+  b.write('I2 IDLE\r\n');
+  assert.equal(await b.readLine(), '+ idling');
+  assert.match((await a.cmd('LOGOUT')).done, /OK/);
+  if (!a.socket.closed) await new Promise<void>((resolve) => a.socket.once('close', () => resolve()));
+  const m = sampleMessage('After logout');
+  await c.cmd(`APPEND IdleAfterLogout {${m.length}+}\r\n${m.toString()}`);
+  assert.equal(await b.readLine(1000), '* 1 EXISTS');
+  assert.equal(await b.readLine(1000), '* 1 RECENT');
+  b.write('DONE\r\n');
+  assert.match(await b.readLine(), /^I2 OK/);
+  b.close();
+  c.close();
+});
+
 test('IDLE wakes on a change from another session', async () => {
   const a = await login();
   const b = await login();
