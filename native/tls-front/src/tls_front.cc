@@ -216,6 +216,13 @@ void dropSecrets(Conn* c) {
   c->secrets = nullptr;
 }
 
+/** The incomplete record's buffer, if any. */
+void dropIn(Conn* c) {
+  free(c->in);
+  c->in = nullptr;
+  c->inLen = 0;
+}
+
 void dropRecordState(Conn* c) {
   dropSecrets(c);
   if (c->keys) {
@@ -224,9 +231,7 @@ void dropRecordState(Conn* c) {
     delete c->keys;
     c->keys = nullptr;
   }
-  free(c->in);
-  c->in = nullptr;
-  c->inLen = 0;
+  dropIn(c);
   free(c->pending);
   c->pending = nullptr;
   c->pendingOff = c->pendingLen = 0;
@@ -436,17 +441,24 @@ bool sendControl(Conn* c, uint8_t type, const uint8_t* body, size_t len) {
   return sendOrKeep(c, rec, n);
 }
 
-/** A fatal alert (best effort: the connection closes whatever the socket takes), then the close. */
-void failWithAlert(Conn* c, uint8_t description, const char* why) {
-  if (c->keys && !c->pendingLen) {
-    uint8_t rec[tls13::kOverhead + 2];
-    rec[tls13::kHeader] = 2;  // fatal
-    rec[tls13::kHeader + 1] = description;
-    if (size_t n = tls13::seal(*c->keys, tls13::kAlert, rec, 2)) {
-      ssize_t ignored = send(c->tcp, rec, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-      (void)ignored;
-    }
+/**
+ * An alert just before the connection closes: best effort, written only if nothing else waits and
+ * only what the socket takes at once (the connection is closed right after either way).
+ */
+void alertBeforeClose(Conn* c, uint8_t level, uint8_t description) {
+  if (!c->keys || c->pendingLen) return;
+  uint8_t rec[tls13::kOverhead + 2];
+  rec[tls13::kHeader] = level;
+  rec[tls13::kHeader + 1] = description;
+  if (size_t n = tls13::seal(*c->keys, tls13::kAlert, rec, 2)) {
+    ssize_t ignored = send(c->tcp, rec, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)ignored;
   }
+}
+
+/** A fatal alert, then the close. */
+void failWithAlert(Conn* c, uint8_t description, const char* why) {
+  alertBeforeClose(c, 2 /* fatal */, description);
   kill(c, why);
 }
 
@@ -490,6 +502,13 @@ bool onPostHandshake(Conn* c, const uint8_t* p, size_t n) {
   return true;
 }
 
+/** The client sent close_notify or closed its side: nothing more to read, JS hears END. */
+void clientEnded(Conn* c) {
+  c->tcpEof = true;
+  dropIn(c);
+  postText(c->id, kEnd, "");
+}
+
 /** Client -> JS for a TLS 1.3 connection. Returns false if the connection was killed. */
 bool pumpInRecords(Conn* c) {
   tls13::Keys& k = *c->keys;
@@ -507,11 +526,7 @@ bool pumpInRecords(Conn* c) {
       return false;
     }
     if (got == 0) {  // EOF without close_notify: the end of the stream (SSL_OP_IGNORE_UNEXPECTED_EOF)
-      c->tcpEof = true;
-      free(c->in);
-      c->in = nullptr;
-      c->inLen = 0;
-      postText(c->id, kEnd, "");
+      clientEnded(c);
       return true;
     }
     have += size_t(got);
@@ -574,18 +589,12 @@ bool pumpInRecords(Conn* c) {
     }
     if (!flushData()) return false;
     if (ended) {  // what follows close_notify is ignored
-      c->tcpEof = true;
-      free(c->in);
-      c->in = nullptr;
-      c->inLen = 0;
-      postText(c->id, kEnd, "");
+      clientEnded(c);
       return true;
     }
     size_t rest = have - off;
     if (rest == 0) {
-      free(c->in);
-      c->in = nullptr;
-      c->inLen = 0;
+      dropIn(c);
     } else if (buf == c->in) {
       memmove(c->in, c->in + off, rest);
       c->inLen = uint32_t(rest);
@@ -727,13 +736,7 @@ void service(Conn* c, uint32_t events) {
   if (c->jsEnded && !c->outHead && !c->pendingLen) {
     // Everything JS wrote has been handed to TLS: say close_notify (best effort) and close.
     if (c->keys) {
-      uint8_t rec[tls13::kOverhead + 2];
-      rec[tls13::kHeader] = 1;  // warning
-      rec[tls13::kHeader + 1] = 0;  // close_notify
-      if (size_t n = tls13::seal(*c->keys, tls13::kAlert, rec, 2)) {
-        ssize_t ignored = send(c->tcp, rec, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-        (void)ignored;
-      }
+      alertBeforeClose(c, 1 /* warning */, 0 /* close_notify */);
     } else {
       ERR_clear_error();
       SSL_shutdown(c->ssl);
